@@ -1,0 +1,193 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use imgup_jwt::JwtSettings;
+use imgup_policy::{ImageFormat, UploadPolicy, parse_mime_list};
+use imgup_telemetry::LogFormat;
+
+/// The API's settings; every one comes from the contract's environment variable
+/// or the matching flag.
+#[derive(Clone, clap::Parser)]
+#[command(name = "imgup-api", version, about = "imgup's upload API")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0:8080")]
+    pub bind_addr: SocketAddr,
+    /// Postgres connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub jwt: JwtSettings,
+    #[command(flatten)]
+    pub s3: S3Settings,
+    #[command(flatten)]
+    pub policy: PolicySettings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind_addr", &self.bind_addr)
+            .field("database_url", &"<redacted>")
+            .field("log_format", &self.log_format)
+            .field("jwt", &self.jwt)
+            .field("s3", &self.s3)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+#[derive(Clone, clap::Args)]
+pub struct S3Settings {
+    /// How the API reaches S3.
+    #[arg(long = "s3-endpoint", env = "S3_ENDPOINT", default_value = "http://localhost:9000")]
+    pub endpoint: String,
+    /// The S3 host that presigned URLs name, as clients reach it (default: S3_ENDPOINT).
+    #[arg(long = "s3-public-endpoint", env = "S3_PUBLIC_ENDPOINT")]
+    pub public_endpoint: Option<String>,
+    #[arg(long = "s3-region", env = "S3_REGION", default_value = "us-east-1")]
+    pub region: String,
+    #[arg(long = "s3-bucket", env = "S3_BUCKET", default_value = "uploads")]
+    pub bucket: String,
+    #[arg(long = "s3-access-key", env = "S3_ACCESS_KEY", hide_env_values = true)]
+    pub access_key: String,
+    #[arg(long = "s3-secret-key", env = "S3_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: String,
+    /// Path-style URLs (`host/bucket/key`), as MinIO wants; false for virtual-hosted style.
+    #[arg(
+        long = "s3-force-path-style",
+        env = "S3_FORCE_PATH_STYLE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub force_path_style: bool,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("public_endpoint", &self.public_endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_key", &"<redacted>")
+            .field("secret_key", &"<redacted>")
+            .field("force_path_style", &self.force_path_style)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicySettings {
+    /// Largest accepted upload, in bytes (inclusive).
+    #[arg(
+        long = "max-upload-bytes",
+        env = "MAX_UPLOAD_BYTES",
+        default_value_t = imgup_policy::DEFAULT_MAX_UPLOAD_BYTES,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_upload_bytes: u64,
+    /// Comma-separated MIME types to accept (image/gif is opt-in).
+    #[arg(
+        long = "allowed-mime-types",
+        env = "ALLOWED_MIME_TYPES",
+        default_value = "image/jpeg,image/png,image/webp,image/avif",
+        value_parser = parse_allowed
+    )]
+    pub allowed_mime_types: AllowedFormats,
+    /// Lifetime of presigned URLs, in seconds (S3 allows up to 7 days).
+    #[arg(
+        long = "presign-expires-seconds",
+        env = "PRESIGN_EXPIRES_SECONDS",
+        default_value_t = 900,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub presign_expires_seconds: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AllowedFormats(pub Vec<ImageFormat>);
+
+fn parse_allowed(list: &str) -> Result<AllowedFormats, String> {
+    let formats = parse_mime_list(list).map_err(|e| e.to_string())?;
+    if formats.is_empty() {
+        return Err("at least one MIME type is required".into());
+    }
+    Ok(AllowedFormats(formats))
+}
+
+impl PolicySettings {
+    pub fn upload_policy(&self) -> UploadPolicy {
+        UploadPolicy {
+            max_bytes: self.max_upload_bytes,
+            allowed: self.allowed_mime_types.0.clone(),
+        }
+    }
+
+    pub fn presign_expiry(&self) -> Duration {
+        Duration::from_secs(self.presign_expires_seconds)
+    }
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: imgup_policy::DEFAULT_MAX_UPLOAD_BYTES,
+            allowed_mime_types: AllowedFormats(ImageFormat::DEFAULT_ALLOWED.to_vec()),
+            presign_expires_seconds: 900,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    const REQUIRED: [&str; 7] = [
+        "imgup-api",
+        "--database-url",
+        "postgres://localhost/imgup",
+        "--jwt-secret",
+        "0123456789abcdef0123456789abcdef",
+        "--s3-access-key=minio",
+        "--s3-secret-key=minio123",
+    ];
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = Config::try_parse_from(REQUIRED).unwrap();
+        assert_eq!(config.bind_addr.port(), 8080);
+        assert_eq!(config.s3.bucket, "uploads");
+        assert!(config.s3.force_path_style);
+        assert_eq!(config.policy.max_upload_bytes, 10_485_760);
+        assert_eq!(config.policy.presign_expires_seconds, 900);
+        assert_eq!(config.policy.upload_policy().allowed, ImageFormat::DEFAULT_ALLOWED.to_vec());
+        assert_eq!(config.jwt.expire_minutes, 1440);
+    }
+
+    #[test]
+    fn bad_settings_name_themselves() {
+        let mut args = REQUIRED.to_vec();
+        args.push("--allowed-mime-types=image/png,application/pdf");
+        let err = Config::try_parse_from(&args).unwrap_err().to_string();
+        assert!(err.contains("ALLOWED_MIME_TYPES") || err.contains("allowed-mime-types"), "{err}");
+        assert!(err.contains("application/pdf"), "{err}");
+
+        let mut args = REQUIRED.to_vec();
+        args.push("--max-upload-bytes=0");
+        assert!(Config::try_parse_from(&args).is_err());
+
+        let missing = Config::try_parse_from(&REQUIRED[..3]).unwrap_err().to_string();
+        assert!(missing.contains("jwt-secret"), "{missing}");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = Config::try_parse_from(REQUIRED).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("minio123") && !shown.contains("0123456789abcdef0123"));
+    }
+}

@@ -1,0 +1,66 @@
+use axum::Json;
+use axum::extract::State;
+use imgup_policy::ObjectKey;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+use crate::storage::Presign;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImageQuery {
+    /// Ask the browser to save the file instead of showing it.
+    #[serde(default)]
+    pub as_download: bool,
+    /// The name to save it under (default: the name it was uploaded with).
+    pub filename: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageUrl {
+    pub url: String,
+    pub key: String,
+    pub expires_in: u64,
+    pub download: bool,
+}
+
+/// A presigned GET URL for an image the caller may see.
+#[utoipa::path(get, path = "/images/{key}", tag = "images",
+    params(("key" = String, Path, description = "object key, e.g. uploads/<id>.jpg"), ImageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ImageUrl),
+        (status = 400, description = "malformed key"),
+        (status = 404, description = "no such image, or not the caller's"),
+    ))]
+pub async fn show(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ImageQuery>,
+) -> Result<Json<ImageUrl>, ApiError> {
+    let key = ObjectKey::parse(&key).map_err(|_| ApiError::BadRequest("invalid object key".into()))?;
+    let post = match state.posts.find_by_key(key.as_str()).await? {
+        Some(post) if user.may_access(&post.user_id) => post,
+        _ => return Err(ApiError::NotFound("image")),
+    };
+    let disposition = query
+        .as_download
+        .then(|| imgup_policy::attachment(query.filename.as_deref().unwrap_or(&post.filename)));
+    let url = state.storage.presign(
+        key.as_str(),
+        Presign::Get {
+            content_disposition: disposition.as_deref(),
+        },
+        state.presign_expiry,
+    )?;
+    Ok(Json(ImageUrl {
+        url,
+        key: key.as_str().to_owned(),
+        expires_in: state.presign_expiry.as_secs(),
+        download: query.as_download,
+    }))
+}

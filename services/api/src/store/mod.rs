@@ -1,0 +1,106 @@
+//! Post metadata behind one interface, so handlers do not care which database
+//! holds it. Postgres here; the embedded mode adds SQLite beside it.
+
+mod postgres;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use postgres::PgPostStore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PostStatus {
+    /// Created; the client has yet to upload and call `complete`.
+    Pending,
+    /// The object was checked and accepted.
+    Ready,
+    /// The object failed the checks and was deleted.
+    Rejected,
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Ready => "ready",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "pending" => Some(Self::Pending),
+            "ready" => Some(Self::Ready),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub id: i64,
+    pub user_id: String,
+    pub image_key: String,
+    pub title: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub status: PostStatus,
+    pub rejection_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub user_id: String,
+    pub image_key: String,
+    pub title: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// A page of posts, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Only this user's posts; `None` lists everyone's (admins).
+    pub owner: Option<String>,
+    pub status: Option<PostStatus>,
+    /// Only posts older than this id (the cursor).
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached right now; worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("database error: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Where post metadata lives.
+#[async_trait]
+pub trait PostStore: Send + Sync {
+    async fn create(&self, post: NewPost) -> Result<Post, StoreError>;
+    async fn get(&self, id: i64) -> Result<Option<Post>, StoreError>;
+    async fn find_by_key(&self, image_key: &str) -> Result<Option<Post>, StoreError>;
+    async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError>;
+    /// Moves a post from `from` to `to`; `None` when it was not in `from` (or is gone).
+    async fn transition(
+        &self,
+        id: i64,
+        from: PostStatus,
+        to: PostStatus,
+        reason: Option<&str>,
+    ) -> Result<Option<Post>, StoreError>;
+    /// Removes a post; false when there was none.
+    async fn delete(&self, id: i64) -> Result<bool, StoreError>;
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}

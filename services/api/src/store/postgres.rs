@@ -1,0 +1,171 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::{ListQuery, NewPost, Post, PostStatus, PostStore, StoreError};
+
+/// Posts in Postgres (`migrations/`).
+#[derive(Clone)]
+pub struct PgPostStore {
+    pool: PgPool,
+}
+
+impl PgPostStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// The column list every query returns, as a literal so that queries stay
+/// static strings.
+macro_rules! columns {
+    () => {
+        "id, user_id, image_key, title, filename, content_type, size_bytes, \
+         status, rejection_reason, created_at, updated_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    user_id: String,
+    image_key: String,
+    title: Option<String>,
+    filename: String,
+    content_type: String,
+    size_bytes: i64,
+    status: String,
+    rejection_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PostRow> for Post {
+    type Error = StoreError;
+
+    fn try_from(row: PostRow) -> Result<Self, StoreError> {
+        let status = PostStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Other(format!("unknown post status {:?}", row.status).into()))?;
+        Ok(Post {
+            id: row.id,
+            user_id: row.user_id,
+            image_key: row.image_key,
+            title: row.title,
+            filename: row.filename,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            status,
+            rejection_reason: row.rejection_reason,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+fn classify(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(err)),
+        sqlx::Error::Database(ref db)
+            // admin_shutdown, cannot_connect_now, too_many_connections
+            if matches!(db.code().as_deref(), Some("57P01" | "57P03" | "53300")) =>
+        {
+            StoreError::Unavailable(Box::new(err))
+        }
+        other => StoreError::Other(Box::new(other)),
+    }
+}
+
+fn one(row: Option<PostRow>) -> Result<Option<Post>, StoreError> {
+    row.map(Post::try_from).transpose()
+}
+
+#[async_trait]
+impl PostStore for PgPostStore {
+    async fn create(&self, post: NewPost) -> Result<Post, StoreError> {
+        const SQL: &str = concat!("INSERT INTO posts (user_id, image_key, title, filename, content_type, size_bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ", columns!());
+        let row: PostRow = sqlx::query_as(SQL)
+            .bind(&post.user_id)
+            .bind(&post.image_key)
+            .bind(&post.title)
+            .bind(&post.filename)
+            .bind(&post.content_type)
+            .bind(post.size_bytes)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?;
+        row.try_into()
+    }
+
+    async fn get(&self, id: i64) -> Result<Option<Post>, StoreError> {
+        const SQL: &str = concat!("SELECT ", columns!(), " FROM posts WHERE id = $1");
+        one(sqlx::query_as(SQL).bind(id).fetch_optional(&self.pool).await.map_err(classify)?)
+    }
+
+    async fn find_by_key(&self, image_key: &str) -> Result<Option<Post>, StoreError> {
+        const SQL: &str = concat!("SELECT ", columns!(), " FROM posts WHERE image_key = $1");
+        one(sqlx::query_as(SQL)
+            .bind(image_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?)
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError> {
+        const SQL: &str = concat!("SELECT ", columns!(), " FROM posts \
+             WHERE ($1::text IS NULL OR user_id = $1) \
+               AND ($2::text IS NULL OR status = $2) \
+               AND ($3::bigint IS NULL OR id < $3) \
+             ORDER BY id DESC LIMIT $4");
+        let rows: Vec<PostRow> = sqlx::query_as(SQL)
+            .bind(query.owner.as_deref())
+            .bind(query.status.map(PostStatus::as_str))
+            .bind(query.before_id)
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        rows.into_iter().map(Post::try_from).collect()
+    }
+
+    async fn transition(
+        &self,
+        id: i64,
+        from: PostStatus,
+        to: PostStatus,
+        reason: Option<&str>,
+    ) -> Result<Option<Post>, StoreError> {
+        const SQL: &str = concat!("UPDATE posts SET status = $3, rejection_reason = $4, updated_at = now() \
+             WHERE id = $1 AND status = $2 RETURNING ", columns!());
+        one(sqlx::query_as(SQL)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(reason)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?)
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM posts WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+}

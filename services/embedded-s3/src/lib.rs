@@ -1,0 +1,114 @@
+//! An S3-compatible endpoint served from a local folder (a bucket is a
+//! sub-folder), with SigV4 authentication as strict as the real thing: presigned
+//! URLs behave as they do against MinIO.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+#[derive(Debug, Clone)]
+pub struct EmbeddedS3Config {
+    /// Folder holding the buckets; created when missing.
+    pub root: PathBuf,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Buckets to create (as folders) before serving.
+    pub buckets: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedS3Error {
+    #[error("cannot prepare the storage folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the storage folder: {0}")]
+    Backend(String),
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
+}
+
+/// A running endpoint; dropping it (or [`EmbeddedS3::stop`]) closes the
+/// listener and every open connection.
+pub struct EmbeddedS3 {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl EmbeddedS3 {
+    /// Serves on `listener` until stopped.
+    pub fn start(listener: TcpListener, config: &EmbeddedS3Config) -> Result<Self, EmbeddedS3Error> {
+        for bucket in &config.buckets {
+            let path = config.root.join(bucket);
+            std::fs::create_dir_all(&path).map_err(|source| EmbeddedS3Error::Folder { path, source })?;
+        }
+        std::fs::create_dir_all(&config.root).map_err(|source| EmbeddedS3Error::Folder {
+            path: config.root.clone(),
+            source,
+        })?;
+        let fs = s3s_fs::FileSystem::new(&config.root).map_err(|e| EmbeddedS3Error::Backend(format!("{e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(
+            config.access_key.clone(),
+            config.secret_key.clone(),
+        ));
+        let service = builder.build();
+        let addr = listener.local_addr().map_err(EmbeddedS3Error::Listen)?;
+        let task = tokio::spawn(async move {
+            let http = ConnBuilder::new(TokioExecutor::new());
+            // Dropping the set (when this task is aborted) aborts every connection.
+            let mut connections = JoinSet::new();
+            loop {
+                let socket = match listener.accept().await {
+                    Ok((socket, _)) => socket,
+                    Err(err) => {
+                        tracing::warn!(%err, "embedded S3: accept failed");
+                        continue;
+                    }
+                };
+                let conn = http
+                    .serve_connection(TokioIo::new(socket), service.clone())
+                    .into_owned();
+                connections.spawn(async move {
+                    let _ = conn.await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    /// Binds `addr` (port 0 picks a free one) and serves.
+    pub async fn bind(addr: SocketAddr, config: &EmbeddedS3Config) -> Result<Self, EmbeddedS3Error> {
+        let listener = TcpListener::bind(addr).await.map_err(EmbeddedS3Error::Listen)?;
+        Self::start(listener, config)
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops listening and drops every connection, as a crashed server would.
+    pub async fn stop(mut self) {
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        task.abort();
+        let _ = task.await;
+    }
+}
+
+impl Drop for EmbeddedS3 {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

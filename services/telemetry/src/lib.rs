@@ -1,0 +1,11 @@
+//! Plumbing every imgup service shares: log set-up, the per-request layers
+//! (request id, trace span, redacted credentials, panic guard) and graceful
+//! shutdown on SIGTERM or Ctrl-C.
+
+mod layers;
+mod logs;
+mod shutdown;
+
+pub use layers::with_http_layers;
+pub use logs::{LogFormat, init_logs};
+pub use shutdown::{serve, shutdown_signal};

@@ -1,0 +1,20 @@
+/// A file `len` bytes long whose first bytes are the real signature of the
+/// format named by `mime` (the rest is filler): what `complete` must accept.
+pub fn sample_image_of_len(mime: &str, len: usize) -> Vec<u8> {
+    let head: &[u8] = match mime {
+        "image/jpeg" => b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",
+        "image/png" => b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00",
+        "image/webp" => b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00",
+        "image/avif" => b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",
+        "image/gif" => b"GIF89a\x01\x00\x01\x00\x80\x00\x00",
+        other => panic!("no sample for {other}"),
+    };
+    let mut bytes = head.to_vec();
+    bytes.resize(len.max(head.len()), 0);
+    bytes
+}
+
+/// A real, decodable 16×16 PNG.
+pub fn sample_image() -> Vec<u8> {
+    include_bytes!("../assets/gradient-16x16.png").to_vec()
+}

@@ -1,0 +1,11 @@
+//! Real parts for tests: a running S3 server over a temporary folder that can be
+//! stopped and brought back on the same port, token minting, and sample images
+//! with genuine magic bytes.
+
+mod images;
+mod s3;
+mod tokens;
+
+pub use images::{sample_image, sample_image_of_len};
+pub use s3::TestS3;
+pub use tokens::{TEST_JWT_SECRET, TestTokens};
