@@ -11,12 +11,22 @@ use imgup_telemetry::LogFormat;
 #[command(name = "imgup-api", version, about = "imgup's upload API")]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0:8080")]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        value_name = "BIND_ADDR",
+        default_value = "0.0.0.0:8080"
+    )]
     pub bind_addr: SocketAddr,
     /// Postgres connection URL.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: String,
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
     pub jwt: JwtSettings,
@@ -42,23 +52,52 @@ impl std::fmt::Debug for Config {
 #[derive(Clone, clap::Args)]
 pub struct S3Settings {
     /// How the API reaches S3.
-    #[arg(long = "s3-endpoint", env = "S3_ENDPOINT", default_value = "http://localhost:9000")]
+    #[arg(
+        long = "s3-endpoint",
+        env = "S3_ENDPOINT",
+        value_name = "S3_ENDPOINT",
+        default_value = "http://localhost:9000"
+    )]
     pub endpoint: String,
     /// The S3 host that presigned URLs name, as clients reach it (default: S3_ENDPOINT).
-    #[arg(long = "s3-public-endpoint", env = "S3_PUBLIC_ENDPOINT")]
+    #[arg(
+        long = "s3-public-endpoint",
+        env = "S3_PUBLIC_ENDPOINT",
+        value_name = "S3_PUBLIC_ENDPOINT"
+    )]
     pub public_endpoint: Option<String>,
-    #[arg(long = "s3-region", env = "S3_REGION", default_value = "us-east-1")]
+    #[arg(
+        long = "s3-region",
+        env = "S3_REGION",
+        value_name = "S3_REGION",
+        default_value = "us-east-1"
+    )]
     pub region: String,
-    #[arg(long = "s3-bucket", env = "S3_BUCKET", default_value = "uploads")]
+    #[arg(
+        long = "s3-bucket",
+        env = "S3_BUCKET",
+        value_name = "S3_BUCKET",
+        default_value = "uploads"
+    )]
     pub bucket: String,
-    #[arg(long = "s3-access-key", env = "S3_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long = "s3-access-key",
+        env = "S3_ACCESS_KEY",
+        value_name = "S3_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub access_key: String,
-    #[arg(long = "s3-secret-key", env = "S3_SECRET_KEY", hide_env_values = true)]
+    #[arg(
+        long = "s3-secret-key",
+        env = "S3_SECRET_KEY",
+        value_name = "S3_SECRET_KEY",
+        hide_env_values = true
+    )]
     pub secret_key: String,
     /// Path-style URLs (`host/bucket/key`), as MinIO wants; false for virtual-hosted style.
     #[arg(
         long = "s3-force-path-style",
-        env = "S3_FORCE_PATH_STYLE",
+        env = "S3_FORCE_PATH_STYLE", value_name = "S3_FORCE_PATH_STYLE",
         default_value_t = true,
         action = clap::ArgAction::Set
     )]
@@ -84,7 +123,7 @@ pub struct PolicySettings {
     /// Largest accepted upload, in bytes (inclusive).
     #[arg(
         long = "max-upload-bytes",
-        env = "MAX_UPLOAD_BYTES",
+        env = "MAX_UPLOAD_BYTES", value_name = "MAX_UPLOAD_BYTES",
         default_value_t = imgup_policy::DEFAULT_MAX_UPLOAD_BYTES,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
@@ -92,7 +131,7 @@ pub struct PolicySettings {
     /// Comma-separated MIME types to accept (image/gif is opt-in).
     #[arg(
         long = "allowed-mime-types",
-        env = "ALLOWED_MIME_TYPES",
+        env = "ALLOWED_MIME_TYPES", value_name = "ALLOWED_MIME_TYPES",
         default_value = "image/jpeg,image/png,image/webp,image/avif",
         value_parser = parse_allowed
     )]
@@ -100,7 +139,7 @@ pub struct PolicySettings {
     /// Lifetime of presigned URLs, in seconds (S3 allows up to 7 days).
     #[arg(
         long = "presign-expires-seconds",
-        env = "PRESIGN_EXPIRES_SECONDS",
+        env = "PRESIGN_EXPIRES_SECONDS", value_name = "PRESIGN_EXPIRES_SECONDS",
         default_value_t = 900,
         value_parser = clap::value_parser!(u64).range(1..=604_800)
     )]
@@ -164,7 +203,10 @@ mod tests {
         assert!(config.s3.force_path_style);
         assert_eq!(config.policy.max_upload_bytes, 10_485_760);
         assert_eq!(config.policy.presign_expires_seconds, 900);
-        assert_eq!(config.policy.upload_policy().allowed, ImageFormat::DEFAULT_ALLOWED.to_vec());
+        assert_eq!(
+            config.policy.upload_policy().allowed,
+            ImageFormat::DEFAULT_ALLOWED.to_vec()
+        );
         assert_eq!(config.jwt.expire_minutes, 1440);
     }
 
@@ -173,14 +215,19 @@ mod tests {
         let mut args = REQUIRED.to_vec();
         args.push("--allowed-mime-types=image/png,application/pdf");
         let err = Config::try_parse_from(&args).unwrap_err().to_string();
-        assert!(err.contains("ALLOWED_MIME_TYPES") || err.contains("allowed-mime-types"), "{err}");
+        assert!(
+            err.contains("ALLOWED_MIME_TYPES") || err.contains("allowed-mime-types"),
+            "{err}"
+        );
         assert!(err.contains("application/pdf"), "{err}");
 
         let mut args = REQUIRED.to_vec();
         args.push("--max-upload-bytes=0");
         assert!(Config::try_parse_from(&args).is_err());
 
-        let missing = Config::try_parse_from(&REQUIRED[..3]).unwrap_err().to_string();
+        let missing = Config::try_parse_from(&REQUIRED[..3])
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("jwt-secret"), "{missing}");
     }
 

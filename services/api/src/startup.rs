@@ -46,7 +46,10 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 fn is_connection_error(err: &sqlx::Error) -> bool {
     matches!(
         err,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
     )
 }
 
@@ -64,7 +67,10 @@ pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
 }
 
 /// Runs the API until `shutdown` resolves.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let pool = pool(&config.database_url)?;
     let state = state(&config, pool.clone())?;
     let listener = TcpListener::bind(config.bind_addr)

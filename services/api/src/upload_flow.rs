@@ -26,15 +26,19 @@ pub struct StartedUpload {
     pub presigned_url: String,
 }
 
-pub async fn start(state: &AppState, user: &AuthUser, upload: NewUpload<'_>) -> Result<StartedUpload, ApiError> {
+pub async fn start(
+    state: &AppState,
+    user: &AuthUser,
+    upload: NewUpload<'_>,
+) -> Result<StartedUpload, ApiError> {
     let valid = state.policy.validate(&UploadRequest {
         filename: upload.filename,
         content_type: upload.content_type,
         size: upload.size,
     })?;
     let title = upload.title.map(check_title).transpose()?;
-    let size_bytes =
-        i64::try_from(valid.size).map_err(|_| ApiError::Validation(imgup_policy::ValidationError::FileTooLarge))?;
+    let size_bytes = i64::try_from(valid.size)
+        .map_err(|_| ApiError::Validation(imgup_policy::ValidationError::FileTooLarge))?;
     let key = ObjectKey::generate(valid.format);
     let presigned_url = state.storage.presign(
         key.as_str(),
@@ -55,16 +59,23 @@ pub async fn start(state: &AppState, user: &AuthUser, upload: NewUpload<'_>) -> 
             size_bytes,
         })
         .await?;
-    Ok(StartedUpload { post, presigned_url })
+    Ok(StartedUpload {
+        post,
+        presigned_url,
+    })
 }
 
 fn check_title(title: &str) -> Result<String, ApiError> {
     let title = title.trim();
     if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::BadRequest(format!("title is longer than {MAX_TITLE_CHARS} characters")));
+        return Err(ApiError::BadRequest(format!(
+            "title is longer than {MAX_TITLE_CHARS} characters"
+        )));
     }
     if title.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest("title contains control characters".into()));
+        return Err(ApiError::BadRequest(
+            "title contains control characters".into(),
+        ));
     }
     Ok(title.to_owned())
 }
@@ -91,25 +102,37 @@ pub async fn complete(state: &AppState, user: &AuthUser, id: i64) -> Result<Post
         PostStatus::Pending => {}
     }
     let Some(object) = state.storage.inspect(&post.image_key).await? else {
-        return Err(ApiError::Conflict("the image has not been uploaded yet".into()));
+        return Err(ApiError::Conflict(
+            "the image has not been uploaded yet".into(),
+        ));
     };
     let problem = match mismatch(state, &post, object.size, object.content_type.as_deref()) {
         Some(problem) => Some(problem),
         None => {
-            let head = state.storage.read_head(&post.image_key, ImageFormat::SNIFF_LEN).await?;
+            let head = state
+                .storage
+                .read_head(&post.image_key, ImageFormat::SNIFF_LEN)
+                .await?;
             sniff_mismatch(&post, &head)
         }
     };
     match problem {
         None => {
-            let updated = state.posts.transition(id, PostStatus::Pending, PostStatus::Ready, None).await?;
+            let updated = state
+                .posts
+                .transition(id, PostStatus::Pending, PostStatus::Ready, None)
+                .await?;
             match updated {
                 Some(post) => Ok(post),
                 // Someone else completed or deleted it meanwhile: report what is there now.
-                None => visible_post(state, user, id).await.and_then(|post| match post.status {
-                    PostStatus::Ready => Ok(post),
-                    _ => Err(ApiError::Conflict("post changed while it was being completed".into())),
-                }),
+                None => visible_post(state, user, id)
+                    .await
+                    .and_then(|post| match post.status {
+                        PostStatus::Ready => Ok(post),
+                        _ => Err(ApiError::Conflict(
+                            "post changed while it was being completed".into(),
+                        )),
+                    }),
             }
         }
         Some(reason) => {
@@ -124,13 +147,23 @@ pub async fn complete(state: &AppState, user: &AuthUser, id: i64) -> Result<Post
     }
 }
 
-fn mismatch(state: &AppState, post: &Post, size: u64, content_type: Option<&str>) -> Option<String> {
+fn mismatch(
+    state: &AppState,
+    post: &Post,
+    size: u64,
+    content_type: Option<&str>,
+) -> Option<String> {
     let declared = u64::try_from(post.size_bytes).unwrap_or(0);
     if size > state.policy.max_bytes {
-        return Some(format!("File too large: the uploaded image is {size} bytes, the limit is {}", state.policy.max_bytes));
+        return Some(format!(
+            "File too large: the uploaded image is {size} bytes, the limit is {}",
+            state.policy.max_bytes
+        ));
     }
     if size != declared {
-        return Some(format!("the uploaded image is {size} bytes, but {declared} were declared"));
+        return Some(format!(
+            "the uploaded image is {size} bytes, but {declared} were declared"
+        ));
     }
     let stored_type = content_type.unwrap_or("").trim();
     if !stored_type.eq_ignore_ascii_case(&post.content_type) {
@@ -149,7 +182,10 @@ fn sniff_mismatch(post: &Post, head: &[u8]) -> Option<String> {
         return None;
     }
     Some(match found {
-        Some(found) => format!("the file is {found}, but {} was declared", post.content_type),
+        Some(found) => format!(
+            "the file is {found}, but {} was declared",
+            post.content_type
+        ),
         None => format!("the file is not a {} image", post.content_type),
     })
 }

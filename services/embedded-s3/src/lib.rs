@@ -44,16 +44,21 @@ pub struct EmbeddedS3 {
 
 impl EmbeddedS3 {
     /// Serves on `listener` until stopped.
-    pub fn start(listener: TcpListener, config: &EmbeddedS3Config) -> Result<Self, EmbeddedS3Error> {
+    pub fn start(
+        listener: TcpListener,
+        config: &EmbeddedS3Config,
+    ) -> Result<Self, EmbeddedS3Error> {
         for bucket in &config.buckets {
             let path = config.root.join(bucket);
-            std::fs::create_dir_all(&path).map_err(|source| EmbeddedS3Error::Folder { path, source })?;
+            std::fs::create_dir_all(&path)
+                .map_err(|source| EmbeddedS3Error::Folder { path, source })?;
         }
         std::fs::create_dir_all(&config.root).map_err(|source| EmbeddedS3Error::Folder {
             path: config.root.clone(),
             source,
         })?;
-        let fs = s3s_fs::FileSystem::new(&config.root).map_err(|e| EmbeddedS3Error::Backend(format!("{e:?}")))?;
+        let fs = s3s_fs::FileSystem::new(&config.root)
+            .map_err(|e| EmbeddedS3Error::Backend(format!("{e:?}")))?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(
             config.access_key.clone(),
@@ -86,8 +91,13 @@ impl EmbeddedS3 {
     }
 
     /// Binds `addr` (port 0 picks a free one) and serves.
-    pub async fn bind(addr: SocketAddr, config: &EmbeddedS3Config) -> Result<Self, EmbeddedS3Error> {
-        let listener = TcpListener::bind(addr).await.map_err(EmbeddedS3Error::Listen)?;
+    pub async fn bind(
+        addr: SocketAddr,
+        config: &EmbeddedS3Config,
+    ) -> Result<Self, EmbeddedS3Error> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(EmbeddedS3Error::Listen)?;
         Self::start(listener, config)
     }
 

@@ -8,19 +8,38 @@ pub const MIN_SECRET_BYTES: usize = 32;
 #[derive(Clone, clap::Args)]
 pub struct JwtSettings {
     /// HMAC secret for HS256, at least 32 bytes.
-    #[arg(long = "jwt-secret", env = "JWT_SECRET", hide_env_values = true)]
+    #[arg(
+        long = "jwt-secret",
+        env = "JWT_SECRET",
+        value_name = "JWT_SECRET",
+        hide_env_values = true
+    )]
     pub secret: String,
     /// Signing algorithm; HS256 is the one supported with a shared secret.
-    #[arg(long = "jwt-algorithm", env = "JWT_ALGORITHM", default_value = "HS256")]
+    #[arg(
+        long = "jwt-algorithm",
+        env = "JWT_ALGORITHM",
+        value_name = "JWT_ALGORITHM",
+        default_value = "HS256"
+    )]
     pub algorithm: String,
     /// Lifetime of issued tokens.
-    #[arg(long = "jwt-expire-minutes", env = "JWT_EXPIRE_MINUTES", default_value_t = 1440)]
+    #[arg(
+        long = "jwt-expire-minutes",
+        env = "JWT_EXPIRE_MINUTES",
+        value_name = "JWT_EXPIRE_MINUTES",
+        default_value_t = 1440
+    )]
     pub expire_minutes: u64,
     /// Required `iss` claim, when set.
-    #[arg(long = "jwt-issuer", env = "JWT_ISSUER")]
+    #[arg(long = "jwt-issuer", env = "JWT_ISSUER", value_name = "JWT_ISSUER")]
     pub issuer: Option<String>,
     /// Required `aud` claim, when set.
-    #[arg(long = "jwt-audience", env = "JWT_AUDIENCE")]
+    #[arg(
+        long = "jwt-audience",
+        env = "JWT_AUDIENCE",
+        value_name = "JWT_AUDIENCE"
+    )]
     pub audience: Option<String>,
 }
 
@@ -104,7 +123,10 @@ mod tests {
         let mut settings = JwtSettings::hs256("x".repeat(32));
         assert_eq!(settings.validate(), Ok(()));
         settings.algorithm = "none".into();
-        assert!(matches!(settings.validate(), Err(SettingsError::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            settings.validate(),
+            Err(SettingsError::UnsupportedAlgorithm(_))
+        ));
     }
 
     #[test]

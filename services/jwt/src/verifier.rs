@@ -85,7 +85,11 @@ mod tests {
     fn wrong_secret_issuer_audience_and_expiry_are_refused() {
         let signer = JwtSigner::hs256(SECRET, 60, Some("imgup-auth".into()), Some("imgup".into()));
         let token = signer.sign(&subject());
-        let other_secret = JwtVerifier::hs256(b"another-secret-another-secret-xx", Some("imgup-auth"), Some("imgup"));
+        let other_secret = JwtVerifier::hs256(
+            b"another-secret-another-secret-xx",
+            Some("imgup-auth"),
+            Some("imgup"),
+        );
         assert_eq!(other_secret.verify(&token), Err(VerifyError::Invalid));
         let other_iss = JwtVerifier::hs256(SECRET, Some("someone-else"), Some("imgup"));
         assert_eq!(other_iss.verify(&token), Err(VerifyError::Invalid));
@@ -105,7 +109,11 @@ mod tests {
         let verifier = JwtVerifier::hs256(SECRET, None, None);
         let claims = serde_json::to_value(signer.claims_for(&subject())).unwrap();
 
-        let none = format!("{}.{}.", b64(&serde_json::json!({"alg":"none","typ":"JWT"})), b64(&claims));
+        let none = format!(
+            "{}.{}.",
+            b64(&serde_json::json!({"alg":"none","typ":"JWT"})),
+            b64(&claims)
+        );
         assert_eq!(verifier.verify(&none), Err(VerifyError::Invalid));
 
         let token = signer.sign(&subject());
@@ -113,7 +121,11 @@ mod tests {
         let mut forged = claims.clone();
         forged["role"] = "admin".into();
         forged["sub"] = "1".into();
-        let tampered = format!("{}.{}.{signature}", b64(&serde_json::json!({"alg":"HS256","typ":"JWT"})), b64(&forged));
+        let tampered = format!(
+            "{}.{}.{signature}",
+            b64(&serde_json::json!({"alg":"HS256","typ":"JWT"})),
+            b64(&forged)
+        );
         assert_eq!(verifier.verify(&tampered), Err(VerifyError::Invalid));
         assert_eq!(verifier.verify("not a token"), Err(VerifyError::Invalid));
     }

@@ -20,7 +20,11 @@ const ATTR_CHAR_COMPLEMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// non-ASCII characters replaced by `_`) and the exact name as RFC 8187 `filename*`.
 pub fn attachment(filename: &str) -> String {
     let cleaned: String = filename.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = if cleaned.trim().is_empty() { "download" } else { cleaned.as_str() };
+    let cleaned = if cleaned.trim().is_empty() {
+        "download"
+    } else {
+        cleaned.as_str()
+    };
     let fallback: String = cleaned
         .chars()
         .map(|c| match c {
@@ -52,13 +56,22 @@ mod tests {
         let value = attachment("a\"b\r\nSet-Cookie: x=1;고양이.jpg");
         assert!(!value.contains(['\r', '\n']));
         assert!(value.starts_with("attachment; filename=\"a_bSet-Cookie: x=1;___.jpg\"; "));
-        assert!(value.ends_with("filename*=UTF-8''a%22bSet-Cookie%3A%20x%3D1%3B%EA%B3%A0%EC%96%91%EC%9D%B4.jpg"));
-        assert_eq!(attachment("\r\n"), "attachment; filename=\"download\"; filename*=UTF-8''download");
+        assert!(value.ends_with(
+            "filename*=UTF-8''a%22bSet-Cookie%3A%20x%3D1%3B%EA%B3%A0%EC%96%91%EC%9D%B4.jpg"
+        ));
+        assert_eq!(
+            attachment("\r\n"),
+            "attachment; filename=\"download\"; filename*=UTF-8''download"
+        );
     }
 
     fn parts(value: &str) -> (String, String) {
-        let rest = value.strip_prefix("attachment; filename=\"").expect("prefix");
-        let (fallback, star) = rest.split_once("\"; filename*=UTF-8''").expect("two parameters");
+        let rest = value
+            .strip_prefix("attachment; filename=\"")
+            .expect("prefix");
+        let (fallback, star) = rest
+            .split_once("\"; filename*=UTF-8''")
+            .expect("two parameters");
         (fallback.to_owned(), star.to_owned())
     }
 
@@ -81,6 +94,8 @@ mod tests {
     }
 
     fn http_header_safe(value: &str) -> bool {
-        value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        value
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
     }
 }

@@ -82,7 +82,9 @@ impl fmt::Display for ImageFormat {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown image MIME type {0:?} (known: image/jpeg, image/png, image/webp, image/avif, image/gif)")]
+#[error(
+    "unknown image MIME type {0:?} (known: image/jpeg, image/png, image/webp, image/avif, image/gif)"
+)]
 pub struct UnknownMimeType(pub String);
 
 impl FromStr for ImageFormat {
@@ -112,10 +114,16 @@ mod tests {
     #[test]
     fn mime_types_and_extensions_round_trip() {
         for format in ImageFormat::ALL {
-            assert_eq!(ImageFormat::from_mime_type(format.mime_type()), Some(format));
+            assert_eq!(
+                ImageFormat::from_mime_type(format.mime_type()),
+                Some(format)
+            );
             for ext in format.extensions() {
                 assert_eq!(ImageFormat::from_extension(ext), Some(format));
-                assert_eq!(ImageFormat::from_extension(&ext.to_uppercase()), Some(format));
+                assert_eq!(
+                    ImageFormat::from_extension(&ext.to_uppercase()),
+                    Some(format)
+                );
             }
         }
         assert_eq!(ImageFormat::from_mime_type("image/svg+xml"), None);

@@ -3,9 +3,11 @@
 //! with genuine magic bytes.
 
 mod images;
+mod proxy;
 mod s3;
 mod tokens;
 
 pub use images::{sample_image, sample_image_of_len};
+pub use proxy::TcpProxy;
 pub use s3::TestS3;
 pub use tokens::{TEST_JWT_SECRET, TestTokens};

@@ -27,7 +27,11 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     if let Err(err) = &storage {
         tracing::warn!("readiness: {err}");
     }
-    let status = if all_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if all_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "status": if all_ok { "ready" } else { "unavailable" },
         "database": describe(database.is_ok()),

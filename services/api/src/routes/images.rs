@@ -42,7 +42,8 @@ pub async fn show(
     ApiPath(key): ApiPath<String>,
     ApiQuery(query): ApiQuery<ImageQuery>,
 ) -> Result<Json<ImageUrl>, ApiError> {
-    let key = ObjectKey::parse(&key).map_err(|_| ApiError::BadRequest("invalid object key".into()))?;
+    let key =
+        ObjectKey::parse(&key).map_err(|_| ApiError::BadRequest("invalid object key".into()))?;
     let post = match state.posts.find_by_key(key.as_str()).await? {
         Some(post) if user.may_access(&post.user_id) => post,
         _ => return Err(ApiError::NotFound("image")),

@@ -76,7 +76,9 @@ fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
     let url = match post.status {
         PostStatus::Ready => Some(state.storage.presign(
             &post.image_key,
-            Presign::Get { content_disposition: None },
+            Presign::Get {
+                content_disposition: None,
+            },
             state.presign_expiry,
         )?),
         _ => None,
@@ -172,7 +174,9 @@ pub async fn list(
 ) -> Result<Json<PostList>, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
     }
     let before_id = params
         .cursor

@@ -41,7 +41,10 @@ pub struct ObjectStorage {
 
 impl ObjectStorage {
     pub fn new(settings: &S3Settings) -> Result<Self, PresignError> {
-        let public = settings.public_endpoint.as_deref().unwrap_or(&settings.endpoint);
+        let public = settings
+            .public_endpoint
+            .as_deref()
+            .unwrap_or(&settings.endpoint);
         let presigner = Presigner::new(
             &settings.access_key,
             &settings.secret_key,
@@ -51,7 +54,9 @@ impl ObjectStorage {
             settings.force_path_style,
         )?;
         let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
             .build_https();
         let config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -86,7 +91,12 @@ impl ObjectStorage {
         &self.presigner
     }
 
-    pub fn presign(&self, key: &str, request: Presign<'_>, expires_in: Duration) -> Result<String, StorageError> {
+    pub fn presign(
+        &self,
+        key: &str,
+        request: Presign<'_>,
+        expires_in: Duration,
+    ) -> Result<String, StorageError> {
         self.presigner
             .presign(key, request, expires_in)
             .map_err(|e| StorageError::Other(e.to_string()))
@@ -94,9 +104,19 @@ impl ObjectStorage {
 
     /// `None` when there is no such object.
     pub async fn inspect(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(head) => Ok(Some(ObjectInfo {
-                size: head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                size: head
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
                 content_type: head.content_type().map(str::to_owned),
             })),
             Err(SdkError::ServiceError(err)) if err.err().is_not_found() => Ok(None),
@@ -154,10 +174,10 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let unavailable = match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
-        SdkError::ServiceError(service) => {
-            service.raw().status().as_u16() >= 500
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
         }
+        SdkError::ServiceError(service) => service.raw().status().as_u16() >= 500,
         _ => false,
     };
     let message = aws_sdk_s3::error::DisplayErrorContext(&err).to_string();

@@ -50,9 +50,11 @@ impl Presigner {
     ) -> Result<Self, PresignError> {
         let url = url::Url::parse(public_endpoint)
             .map_err(|e| PresignError(format!("S3_PUBLIC_ENDPOINT {public_endpoint:?}: {e}")))?;
-        let host = url
-            .host_str()
-            .ok_or_else(|| PresignError(format!("S3_PUBLIC_ENDPOINT {public_endpoint:?} has no host")))?;
+        let host = url.host_str().ok_or_else(|| {
+            PresignError(format!(
+                "S3_PUBLIC_ENDPOINT {public_endpoint:?} has no host"
+            ))
+        })?;
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         let public_base = format!("{}://{host}{port}", url.scheme());
         let identity = Credentials::new(access_key, secret_key, None, None, "imgup-config").into();
@@ -69,13 +71,21 @@ impl Presigner {
         if self.path_style {
             format!("{}/{}/{key}", self.public_base, self.bucket)
         } else {
-            let (scheme, host) = self.public_base.split_once("://").unwrap_or(("https", &self.public_base));
+            let (scheme, host) = self
+                .public_base
+                .split_once("://")
+                .unwrap_or(("https", &self.public_base));
             format!("{scheme}://{}.{host}/{key}", self.bucket)
         }
     }
 
     /// A URL for `key` valid for `expires_in` from now.
-    pub fn presign(&self, key: &str, request: Presign<'_>, expires_in: Duration) -> Result<String, PresignError> {
+    pub fn presign(
+        &self,
+        key: &str,
+        request: Presign<'_>,
+        expires_in: Duration,
+    ) -> Result<String, PresignError> {
         self.presign_at(key, request, expires_in, SystemTime::now())
     }
 
@@ -89,14 +99,25 @@ impl Presigner {
         let mut url = self.object_url(key);
         let length;
         let (method, headers): (&str, Vec<(&str, &str)>) = match request {
-            Presign::Put { content_type, content_length } => {
+            Presign::Put {
+                content_type,
+                content_length,
+            } => {
                 length = content_length.to_string();
-                ("PUT", vec![("content-type", content_type), ("content-length", &length)])
+                (
+                    "PUT",
+                    vec![("content-type", content_type), ("content-length", &length)],
+                )
             }
-            Presign::Get { content_disposition } => {
+            Presign::Get {
+                content_disposition,
+            } => {
                 if let Some(value) = content_disposition {
                     url.push_str("?response-content-disposition=");
-                    url.extend(url::form_urlencoded::byte_serialize(value.as_bytes()).map(|s| s.replace('+', "%20")));
+                    url.extend(
+                        url::form_urlencoded::byte_serialize(value.as_bytes())
+                            .map(|s| s.replace('+', "%20")),
+                    );
                 }
                 ("GET", Vec::new())
             }
@@ -117,8 +138,13 @@ impl Presigner {
             .build()
             .map_err(|e| PresignError(e.to_string()))?
             .into();
-        let signable = SignableRequest::new(method, &url, headers.iter().copied(), SignableBody::UnsignedPayload)
-            .map_err(|e| PresignError(e.to_string()))?;
+        let signable = SignableRequest::new(
+            method,
+            &url,
+            headers.iter().copied(),
+            SignableBody::UnsignedPayload,
+        )
+        .map_err(|e| PresignError(e.to_string()))?;
         let (instructions, _signature) = sign(signable, &params)
             .map_err(|e| PresignError(e.to_string()))?
             .into_parts();

@@ -44,8 +44,9 @@ impl TryFrom<PostRow> for Post {
     type Error = StoreError;
 
     fn try_from(row: PostRow) -> Result<Self, StoreError> {
-        let status = PostStatus::parse(&row.status)
-            .ok_or_else(|| StoreError::Other(format!("unknown post status {:?}", row.status).into()))?;
+        let status = PostStatus::parse(&row.status).ok_or_else(|| {
+            StoreError::Other(format!("unknown post status {:?}", row.status).into())
+        })?;
         Ok(Post {
             id: row.id,
             user_id: row.user_id,
@@ -87,8 +88,11 @@ fn one(row: Option<PostRow>) -> Result<Option<Post>, StoreError> {
 #[async_trait]
 impl PostStore for PgPostStore {
     async fn create(&self, post: NewPost) -> Result<Post, StoreError> {
-        const SQL: &str = concat!("INSERT INTO posts (user_id, image_key, title, filename, content_type, size_bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ", columns!());
+        const SQL: &str = concat!(
+            "INSERT INTO posts (user_id, image_key, title, filename, content_type, size_bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            columns!()
+        );
         let row: PostRow = sqlx::query_as(SQL)
             .bind(&post.user_id)
             .bind(&post.image_key)
@@ -104,7 +108,11 @@ impl PostStore for PgPostStore {
 
     async fn get(&self, id: i64) -> Result<Option<Post>, StoreError> {
         const SQL: &str = concat!("SELECT ", columns!(), " FROM posts WHERE id = $1");
-        one(sqlx::query_as(SQL).bind(id).fetch_optional(&self.pool).await.map_err(classify)?)
+        one(sqlx::query_as(SQL)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?)
     }
 
     async fn find_by_key(&self, image_key: &str) -> Result<Option<Post>, StoreError> {
@@ -117,11 +125,15 @@ impl PostStore for PgPostStore {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError> {
-        const SQL: &str = concat!("SELECT ", columns!(), " FROM posts \
+        const SQL: &str = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM posts \
              WHERE ($1::text IS NULL OR user_id = $1) \
                AND ($2::text IS NULL OR status = $2) \
                AND ($3::bigint IS NULL OR id < $3) \
-             ORDER BY id DESC LIMIT $4");
+             ORDER BY id DESC LIMIT $4"
+        );
         let rows: Vec<PostRow> = sqlx::query_as(SQL)
             .bind(query.owner.as_deref())
             .bind(query.status.map(PostStatus::as_str))
@@ -140,8 +152,11 @@ impl PostStore for PgPostStore {
         to: PostStatus,
         reason: Option<&str>,
     ) -> Result<Option<Post>, StoreError> {
-        const SQL: &str = concat!("UPDATE posts SET status = $3, rejection_reason = $4, updated_at = now() \
-             WHERE id = $1 AND status = $2 RETURNING ", columns!());
+        const SQL: &str = concat!(
+            "UPDATE posts SET status = $3, rejection_reason = $4, updated_at = now() \
+             WHERE id = $1 AND status = $2 RETURNING ",
+            columns!()
+        );
         one(sqlx::query_as(SQL)
             .bind(id)
             .bind(from.as_str())

@@ -1,0 +1,125 @@
+//! `imgup dev`: the API and an embedded S3 endpoint in one process, with data
+//! under one folder, for trying imgup with nothing but Rust and Postgres.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use imgup_api::config::{PolicySettings, S3Settings};
+use imgup_embedded_s3::{EmbeddedS3, EmbeddedS3Config};
+use imgup_jwt::{JwtSettings, Role, TokenSubject};
+use imgup_telemetry::LogFormat;
+use sqlx::migrate::MigrateDatabase;
+
+const ACCESS_KEY: &str = "minio";
+const SECRET_KEY: &str = "minio123";
+const BUCKET: &str = "uploads";
+
+#[derive(Debug, clap::Args)]
+pub struct DevArgs {
+    /// Where uploaded objects and the development secret are kept.
+    #[arg(long, default_value = "./imgup-data")]
+    data_dir: PathBuf,
+    /// Postgres URL; the database is created when missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/imgup_dev",
+        hide_env_values = true
+    )]
+    database_url: String,
+    /// Address the services listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    #[arg(long, default_value_t = 8080)]
+    api_port: u16,
+    #[arg(long, default_value_t = 9000)]
+    s3_port: u16,
+}
+
+pub async fn run(args: DevArgs) -> anyhow::Result<()> {
+    imgup_telemetry::init_logs(LogFormat::Text);
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", args.data_dir.display()))?;
+    let jwt = JwtSettings::hs256(dev_secret(&args.data_dir)?);
+
+    let s3_addr = SocketAddr::new(args.host, args.s3_port);
+    let s3 = EmbeddedS3::bind(
+        s3_addr,
+        &EmbeddedS3Config {
+            root: args.data_dir.join("s3"),
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            buckets: vec![BUCKET.into()],
+        },
+    )
+    .await
+    .with_context(|| format!("cannot start the embedded S3 endpoint on {s3_addr}"))?;
+
+    if !sqlx::Postgres::database_exists(&args.database_url)
+        .await
+        .unwrap_or(false)
+    {
+        sqlx::Postgres::create_database(&args.database_url)
+            .await
+            .context(
+                "cannot create the development database (is Postgres running? see DATABASE_URL)",
+            )?;
+    }
+
+    let api_addr = SocketAddr::new(args.host, args.api_port);
+    let config = imgup_api::Config {
+        bind_addr: api_addr,
+        database_url: args.database_url.clone(),
+        log_format: LogFormat::Text,
+        jwt: jwt.clone(),
+        s3: S3Settings {
+            endpoint: s3.endpoint(),
+            public_endpoint: None,
+            region: "us-east-1".into(),
+            bucket: BUCKET.into(),
+            access_key: ACCESS_KEY.into(),
+            secret_key: SECRET_KEY.into(),
+            force_path_style: true,
+        },
+        policy: PolicySettings::default(),
+    };
+    let token = jwt.signer()?.sign(&TokenSubject {
+        user_id: "dev".into(),
+        email: "dev@example.com".into(),
+        name: Some("Development User".into()),
+        role: Role::Admin,
+    });
+    print_banner(&api_addr, &s3.endpoint(), &args.data_dir, &token);
+    imgup_api::startup::run(config, imgup_telemetry::shutdown_signal()).await?;
+    s3.stop().await;
+    Ok(())
+}
+
+/// A random HS256 secret made on first start and kept in the data folder, so
+/// that tokens survive a restart.
+fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("dev-jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= imgup_jwt::MIN_SECRET_BYTES
+    {
+        return Ok(secret.trim().to_owned());
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    std::fs::write(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(secret)
+}
+
+fn print_banner(api: &SocketAddr, s3: &str, data_dir: &Path, token: &str) {
+    println!(
+        "\nimgup dev is starting (development only: fixed S3 credentials, an admin token below)\n\
+         \n  API          http://{api}\n  S3           {s3}   (access key {ACCESS_KEY}, secret {SECRET_KEY}, bucket {BUCKET})\n  data         {}\n\
+         \nTry it:\n\n  export TOKEN={token}\n  curl -s -X POST http://{api}/uploads -H \"Authorization: Bearer $TOKEN\" \\\n       -H 'Content-Type: application/json' -d '{{\"filename\":\"cat.png\",\"contentType\":\"image/png\",\"size\":1234}}'\n",
+        data_dir.display()
+    );
+}

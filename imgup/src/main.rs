@@ -1,0 +1,34 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod dev;
+
+#[derive(Parser)]
+#[command(name = "imgup", version, about = "imgup, the image-upload platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform in one process for local development: the API and an
+    /// embedded S3 endpoint over a local folder.
+    Dev(dev::DevArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dev(args) => dev::run(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("imgup: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

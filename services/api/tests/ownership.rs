@@ -1,0 +1,120 @@
+//! A post belongs to its owner: other users cannot see, complete or delete it;
+//! an admin (role claim) can.
+
+mod support;
+
+use imgup_testkit::sample_image;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+use support::{TestApp, error_of};
+
+#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+async fn other_users_get_404_and_change_nothing(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let alice = app.tokens.user("alice");
+    let bob = app.tokens.user("bob");
+    let post = app
+        .upload_ready_post(&alice, "mine.png", "image/png", sample_image())
+        .await;
+    let id = post["id"].as_i64().unwrap();
+    let key = post["objectKey"].as_str().unwrap();
+
+    let show = app.get(&format!("/posts/{id}"), &bob).send().await.unwrap();
+    assert_eq!(
+        error_of(show, StatusCode::NOT_FOUND).await,
+        "post not found"
+    );
+    let image = app
+        .get(&format!("/images/{key}"), &bob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(image, StatusCode::NOT_FOUND).await,
+        "image not found"
+    );
+    let complete = app
+        .post(&format!("/posts/{id}/complete"), &bob)
+        .send()
+        .await
+        .unwrap();
+    error_of(complete, StatusCode::NOT_FOUND).await;
+    let delete = app
+        .delete(&format!("/posts/{id}"), &bob)
+        .send()
+        .await
+        .unwrap();
+    error_of(delete, StatusCode::NOT_FOUND).await;
+
+    let list: Value = app
+        .get("/posts", &bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], serde_json::json!([]));
+
+    assert!(app.object_exists(key).await, "bob's delete removed nothing");
+    let still: Value = app
+        .get(&format!("/posts/{id}"), &alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["status"], "ready");
+}
+
+#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let alice = app.tokens.user("alice");
+    let bob = app.tokens.user("bob");
+    let admin = app.tokens.admin("root");
+    let a = app
+        .upload_ready_post(&alice, "a.png", "image/png", sample_image())
+        .await;
+    let b = app.create_post(&bob, "b.png", "image/png", 10).await;
+
+    let list: Value = app
+        .get("/posts", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let owners: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ownerId"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["bob", "alice"]);
+
+    let key = a["objectKey"].as_str().unwrap();
+    let image = app
+        .get(&format!("/images/{key}"), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+
+    let deleted = app
+        .delete(&format!("/posts/{}", b["id"]), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let deleted = app
+        .delete(&format!("/posts/{}", a["id"]), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(!app.object_exists(key).await);
+}

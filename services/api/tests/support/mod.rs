@@ -1,0 +1,178 @@
+//! `TestApp`: the real API on a random port, over a fresh Postgres database
+//! (from `#[sqlx::test]`) and a real S3 server, driven with a real HTTP client.
+#![allow(dead_code)] // each test file uses its own part of the kit
+
+use clap::Parser;
+use imgup_api::{Config, startup};
+use imgup_testkit::{TEST_JWT_SECRET, TestS3, TestTokens};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+pub const BUCKET: &str = "uploads";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    pub tokens: TestTokens,
+    pub s3: TestS3,
+    pub state: imgup_api::AppState,
+    pub pool: PgPool,
+    server: JoinHandle<()>,
+}
+
+pub struct TestAppBuilder {
+    pool: PgPool,
+    extra_args: Vec<String>,
+}
+
+impl TestApp {
+    pub fn builder(pool: PgPool) -> TestAppBuilder {
+        TestAppBuilder {
+            pool,
+            extra_args: Vec::new(),
+        }
+    }
+
+    pub async fn start(pool: PgPool) -> Self {
+        Self::builder(pool).start().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.post(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.delete(self.url(path)).bearer_auth(token)
+    }
+
+    /// `POST /posts` for `bytes`' length; returns the created post.
+    pub async fn create_post(
+        &self,
+        token: &str,
+        filename: &str,
+        content_type: &str,
+        size: usize,
+    ) -> Value {
+        let response = self
+            .post("/posts", token)
+            .json(&json!({ "filename": filename, "contentType": content_type, "size": size }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{:?}",
+            response.text().await
+        );
+        response.json().await.unwrap()
+    }
+
+    /// PUTs `bytes` to a presigned URL as a browser or curl would.
+    pub async fn put(&self, presigned_url: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+        self.http
+            .put(presigned_url)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The whole happy path: create, upload, complete. Returns the ready post.
+    pub async fn upload_ready_post(
+        &self,
+        token: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Value {
+        let post = self
+            .create_post(token, filename, content_type, bytes.len())
+            .await;
+        let put = self
+            .put(post["presignedUrl"].as_str().unwrap(), content_type, bytes)
+            .await;
+        assert!(put.status().is_success(), "PUT failed: {}", put.status());
+        let id = post["id"].as_i64().unwrap();
+        let done = self
+            .post(&format!("/posts/{id}/complete"), token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), StatusCode::OK, "{:?}", done.text().await);
+        done.json().await.unwrap()
+    }
+
+    /// Whether the object is in the bucket, asked of S3 itself.
+    pub async fn object_exists(&self, key: &str) -> bool {
+        self.state.storage.inspect(key).await.unwrap().is_some()
+    }
+}
+
+impl TestAppBuilder {
+    /// Extra command-line settings, e.g. `--max-upload-bytes=100`.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.extra_args.push(arg.into());
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let s3 = TestS3::start(BUCKET).await;
+        let endpoint = s3.endpoint();
+        let mut args = vec![
+            "imgup-api".to_owned(),
+            "--database-url=postgres://unused.invalid/unused".to_owned(),
+            format!("--jwt-secret={TEST_JWT_SECRET}"),
+            format!("--s3-endpoint={endpoint}"),
+            format!("--s3-access-key={}", TestS3::ACCESS_KEY),
+            format!("--s3-secret-key={}", TestS3::SECRET_KEY),
+            format!("--s3-region={}", TestS3::REGION),
+            format!("--s3-bucket={BUCKET}"),
+        ];
+        args.extend(self.extra_args);
+        let config = Config::try_parse_from(args).expect("test configuration");
+        let state = startup::state(&config, self.pool.clone()).expect("test state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = imgup_api::router(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            base,
+            http: Client::new(),
+            tokens: TestTokens::new(&config.jwt),
+            s3,
+            state,
+            pool: self.pool,
+            server,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The JSON error body of a response, checking its status on the way.
+pub async fn error_of(response: Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("a JSON error body");
+    body["error"]
+        .as_str()
+        .expect("an `error` string")
+        .to_owned()
+}
