@@ -1,0 +1,493 @@
+//! The reconciler: one `ImageUploadStack` in, the platform out.
+//!
+//! Each pass: check the spec (a bad one becomes a condition), make sure the
+//! generated Secret exists (created once, never regenerated), read the
+//! Secrets the user named, then server-side apply every object whose
+//! `imgup.dev/spec-hash` differs from what is in the cluster. An unchanged
+//! stack therefore costs only reads. Last, the status is patched when, and
+//! only when, it changed. Deletion goes through a finalizer that honours the
+//! retention policy.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::finalizer::{Event as Finalizer, finalizer};
+use kube::runtime::watcher;
+use kube::{Client, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::crd::{
+    Database, FINALIZER, ImageUploadStack, ImageUploadStackStatus, RetentionPolicy, Storage,
+};
+use crate::error::Error;
+use crate::metrics::Metrics;
+use crate::resources::{
+    self, Desired, FIELD_MANAGER, Inputs, SPEC_HASH_ANNOTATION, config, secrets,
+};
+use crate::{status, validate};
+
+/// How soon to look again while components are still coming up, and once
+/// everything is ready.
+pub const REQUEUE_PROGRESSING: Duration = Duration::from_secs(10);
+pub const REQUEUE_READY: Duration = Duration::from_secs(300);
+/// Missing Secrets are not watched; look again this often.
+pub const REQUEUE_MISSING_SECRET: Duration = Duration::from_secs(30);
+
+pub struct Context {
+    pub client: Client,
+    pub metrics: Metrics,
+    pub recorder: Recorder,
+    /// Consecutive failures per stack, for the retry backoff.
+    pub failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Context {
+    pub fn new(client: Client, metrics: Metrics, reporter: Reporter) -> Self {
+        Self {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            metrics,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn key(stack: &ImageUploadStack) -> String {
+    format!(
+        "{}/{}",
+        stack.namespace().unwrap_or_default(),
+        stack.name_any()
+    )
+}
+
+/// The controller entry point (through the finalizer helper).
+pub async fn reconcile(stack: Arc<ImageUploadStack>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let started = Instant::now();
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let stacks: Api<ImageUploadStack> = Api::namespaced(ctx.client.clone(), &ns);
+    let k = key(&stack);
+    let result = finalizer(&stacks, FINALIZER, stack, |event| async {
+        match event {
+            Finalizer::Apply(s) => apply(&s, &ctx).await,
+            Finalizer::Cleanup(s) => cleanup(&s, &ctx).await,
+        }
+    })
+    .await
+    .map_err(|e| Error::Finalizer(Box::new(e)));
+    ctx.metrics.observe(
+        started.elapsed(),
+        result.as_ref().err().map(Error::metric_label),
+    );
+    if result.is_ok() {
+        ctx.failures.lock().unwrap().remove(&k);
+    }
+    result
+}
+
+/// Retries with exponential backoff per stack: 5 s, 10 s, 20 s … up to 5 min.
+pub fn error_policy(stack: Arc<ImageUploadStack>, error: &Error, ctx: Arc<Context>) -> Action {
+    let mut failures = ctx.failures.lock().unwrap();
+    let n = failures.entry(key(&stack)).or_insert(0);
+    *n = n.saturating_add(1);
+    let delay = backoff(*n);
+    tracing::warn!(stack = %key(&stack), attempt = *n, retry_in = ?delay, "reconcile failed: {error}");
+    Action::requeue(delay)
+}
+
+pub fn backoff(attempt: u32) -> Duration {
+    let secs = 5u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(16));
+    Duration::from_secs(secs.min(300))
+}
+
+/// What the cluster reported back for the objects of one pass.
+#[derive(Default)]
+struct Observed {
+    deployments: BTreeMap<String, Deployment>,
+    stateful_sets: BTreeMap<String, StatefulSet>,
+    job: Option<Job>,
+    changed: Vec<String>,
+}
+
+async fn publish(
+    ctx: &Context,
+    stack: &ImageUploadStack,
+    type_: EventType,
+    reason: &str,
+    note: String,
+) -> Result<(), Error> {
+    ctx.metrics.writes.inc();
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    ctx.recorder.publish(&event, &stack.object_ref(&())).await?;
+    Ok(())
+}
+
+async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error> {
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let client = ctx.client.clone();
+
+    let problems = validate::problems(&stack.spec);
+    if !problems.is_empty() {
+        let message = problems.join("; ");
+        let st = status::not_ready(stack, "InvalidSpec", &message, Timestamp::now());
+        patch_status(stack, ctx, st).await?;
+        return Ok(Action::await_change());
+    }
+
+    // Secrets: the generated one (created once) and every one the user named.
+    let mut inputs = Inputs::default();
+    let generated = ensure_generated_secret(stack, ctx).await?;
+    inputs
+        .secrets
+        .insert(secrets::generated_name(stack), secret_data(&generated));
+    let secret_api: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let refs = secrets::user_secret_refs(stack);
+    let mut names: Vec<&String> = refs.iter().map(|r| &r.name).collect();
+    names.dedup();
+    for name in names {
+        if let Some(s) = secret_api.get_opt(name).await? {
+            inputs.secrets.insert(name.clone(), secret_data(&s));
+        }
+    }
+    let missing: Vec<String> = refs
+        .iter()
+        .filter(|r| inputs.value(r).is_none())
+        .map(|r| format!("{}/{}", r.name, r.key))
+        .collect();
+    if !missing.is_empty() {
+        let message = format!("missing Secret keys: {}", missing.join(", "));
+        let st = status::not_ready(stack, "SecretNotFound", &message, Timestamp::now());
+        patch_status(stack, ctx, st).await?;
+        return Ok(Action::requeue(REQUEUE_MISSING_SECRET));
+    }
+    if let Some(pw) = secrets::postgres_password(stack)
+        && let Some(v) = inputs.value(&pw)
+        && !v
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b))
+    {
+        let message = format!(
+            "Secret {}/{}: the Postgres password must use URL-safe characters only (A-Z a-z 0-9 - . _ ~)",
+            pw.name, pw.key
+        );
+        let st = status::not_ready(stack, "InvalidSecret", &message, Timestamp::now());
+        patch_status(stack, ctx, st).await?;
+        return Ok(Action::requeue(REQUEUE_MISSING_SECRET));
+    }
+
+    // The objects.
+    let mut seen = Observed::default();
+    for desired in resources::desired_objects(stack, &inputs) {
+        let label = format!("{}/{}", desired.kind(), desired.name());
+        let outcome = match desired {
+            Desired::ConfigMap(o) => apply_one::<ConfigMap>(&client, &ns, o)
+                .await
+                .map(|(_, c)| c),
+            Desired::Service(o) => apply_one::<Service>(&client, &ns, o).await.map(|(_, c)| c),
+            Desired::StatefulSet(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+                seen.stateful_sets.insert(o.name_any(), o);
+                c
+            }),
+            Desired::Deployment(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+                seen.deployments.insert(o.name_any(), o);
+                c
+            }),
+            Desired::Job(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+                seen.job = Some(o);
+                c
+            }),
+        };
+        match outcome {
+            Ok(true) => {
+                ctx.metrics.writes.inc();
+                seen.changed.push(label);
+            }
+            Ok(false) => {}
+            // The API server refused the object as written (an immutable
+            // field changed, a quota, an admission policy): say so in the
+            // status instead of hammering it.
+            Err(Error::Kube(kube::Error::Api(s))) if matches!(s.code, 400 | 403 | 422) => {
+                let message = format!("{label} rejected: {}", s.message);
+                let st = status::not_ready(stack, "Rejected", &message, Timestamp::now());
+                patch_status(stack, ctx, st).await?;
+                return Ok(Action::requeue(REQUEUE_READY));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    if let Some(job) = &seen.job
+        && seen.changed.iter().any(|c| c.starts_with("Job/"))
+    {
+        delete_stale_jobs(stack, ctx, &job.name_any()).await?;
+    }
+    if !seen.changed.is_empty() {
+        let note = format!("applied {}", seen.changed.join(", "));
+        publish(ctx, stack, EventType::Normal, "Applied", note).await?;
+    }
+
+    let checks = component_checks(stack, &seen);
+    let all_ready = checks.iter().all(|c| c.ok);
+    let st = status::from_checks(stack, &checks, config::endpoints(stack), Timestamp::now());
+    patch_status(stack, ctx, st).await?;
+    Ok(Action::requeue(if all_ready {
+        REQUEUE_READY
+    } else {
+        REQUEUE_PROGRESSING
+    }))
+}
+
+fn component_checks(stack: &ImageUploadStack, seen: &Observed) -> Vec<status::Check> {
+    let named = |suffix: &str| resources::child_name(stack, suffix);
+    vec![
+        match stack.spec.database() {
+            Database::Postgres(_) => {
+                status::stateful_set(status::DATABASE, seen.stateful_sets.get(&named("postgres")))
+            }
+            Database::External(_) => status::external(status::DATABASE, "database"),
+        },
+        match stack.spec.storage() {
+            Storage::Minio(_) => {
+                status::stateful_set(status::STORAGE, seen.stateful_sets.get(&named("minio")))
+            }
+            Storage::External(_) => status::external(status::STORAGE, "S3"),
+        },
+        status::job(status::BUCKETS, seen.job.as_ref()),
+        status::deployment(status::API, seen.deployments.get(&named("api"))),
+        status::deployment(status::AUTH, seen.deployments.get(&named("auth"))),
+    ]
+}
+
+fn secret_data(s: &Secret) -> BTreeMap<String, Vec<u8>> {
+    let mut out: BTreeMap<String, Vec<u8>> = s
+        .data
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .collect();
+    for (k, v) in s.string_data.iter().flatten() {
+        out.insert(k.clone(), v.clone().into_bytes());
+    }
+    out
+}
+
+/// Server-side applies `desired` unless the cluster already holds the same
+/// (by spec hash). Returns what the cluster holds and whether it wrote.
+async fn apply_one<K>(client: &Client, ns: &str, desired: K) -> Result<(K, bool), Error>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), ns);
+    let name = desired.meta().name.clone().unwrap_or_default();
+    let want = desired
+        .meta()
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(SPEC_HASH_ANNOTATION))
+        .cloned();
+    if let Some(existing) = api.get_opt(&name).await? {
+        let have = existing
+            .meta()
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(SPEC_HASH_ANNOTATION));
+        if want.is_some() && have == want.as_ref() {
+            return Ok((existing, false));
+        }
+    }
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let applied = api.patch(&name, &params, &Patch::Apply(&desired)).await?;
+    Ok((applied, true))
+}
+
+/// The generated Secret: created when absent, completed with fresh values
+/// for keys it lacks, otherwise left exactly as it is.
+async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Result<Secret, Error> {
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ns);
+    let name = secrets::generated_name(stack);
+    if let Some(existing) = api.get_opt(&name).await? {
+        let missing = secrets::missing_generated_keys(&existing);
+        if missing.is_empty() {
+            return Ok(existing);
+        }
+        let fresh = secrets::generate_values();
+        let data: BTreeMap<&str, k8s_openapi::ByteString> = missing
+            .iter()
+            .map(|k| (*k, k8s_openapi::ByteString(fresh[*k].clone().into_bytes())))
+            .collect();
+        let patched = api
+            .patch(
+                &name,
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "data": data })),
+            )
+            .await?;
+        ctx.metrics.writes.inc();
+        let note = format!("added {} to Secret {name}", missing.join(", "));
+        publish(ctx, stack, EventType::Normal, "SecretCompleted", note).await?;
+        return Ok(patched);
+    }
+    let secret = secrets::generated_secret(stack, secrets::generate_values());
+    match api.create(&PostParams::default(), &secret).await {
+        Ok(created) => {
+            ctx.metrics.writes.inc();
+            let note = format!("generated Secret {name}");
+            publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await?;
+            Ok(created)
+        }
+        // Another writer got there first: use theirs, never overwrite.
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(api.get(&name).await?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes bucket Jobs of earlier specs.
+async fn delete_stale_jobs(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    current: &str,
+) -> Result<(), Error> {
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let api: Api<Job> = Api::namespaced(ctx.client.clone(), &ns);
+    let selector = format!(
+        "{},app.kubernetes.io/component={}",
+        resources::stack_selector(stack),
+        resources::buckets::COMPONENT
+    );
+    for job in api.list(&ListParams::default().labels(&selector)).await? {
+        if job.name_any() != current {
+            ctx.metrics.writes.inc();
+            api.delete(&job.name_any(), &DeleteParams::background())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Patches the status subresource when it differs from what is stored, and
+/// records an event when `Ready` changes.
+async fn patch_status(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    new: ImageUploadStackStatus,
+) -> Result<(), Error> {
+    if stack.status.as_ref() == Some(&new) {
+        return Ok(());
+    }
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let api: Api<ImageUploadStack> = Api::namespaced(ctx.client.clone(), &ns);
+    let before = status::ready_condition(stack).map(|c| (c.status.clone(), c.reason.clone()));
+    let patch = json!({
+        "apiVersion": ImageUploadStack::api_version(&()),
+        "kind": ImageUploadStack::kind(&()),
+        "status": new,
+    });
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    api.patch_status(&stack.name_any(), &params, &Patch::Apply(&patch))
+        .await?;
+    ctx.metrics.writes.inc();
+    let ready = new.conditions.iter().find(|c| c.type_ == status::READY);
+    if let Some(r) = ready
+        && before != Some((r.status.clone(), r.reason.clone()))
+    {
+        let type_ = if r.status == "True" {
+            EventType::Normal
+        } else {
+            EventType::Warning
+        };
+        publish(ctx, stack, type_, &r.reason, r.message.clone()).await?;
+    }
+    Ok(())
+}
+
+/// The stack is being deleted. Owned objects go with it (garbage
+/// collection); data volumes and the generated Secret stay unless the
+/// retention policy is `Delete`.
+async fn cleanup(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error> {
+    let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    match stack.spec.retention {
+        RetentionPolicy::Delete => {
+            let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), &ns);
+            let selector = resources::stack_selector(stack);
+            pvcs.delete_collection(
+                &DeleteParams::default(),
+                &ListParams::default().labels(&selector),
+            )
+            .await?;
+            let secrets_api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ns);
+            match secrets_api
+                .delete(&secrets::generated_name(stack), &DeleteParams::default())
+                .await
+            {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => return Err(e.into()),
+            }
+            ctx.metrics.writes.inc();
+            let note = "deleted the data volume claims and the generated Secret".to_string();
+            publish(ctx, stack, EventType::Normal, "DataDeleted", note).await?;
+        }
+        RetentionPolicy::Retain => {
+            let note = format!(
+                "kept the data volume claims and Secret {} (retention: Retain)",
+                secrets::generated_name(stack)
+            );
+            publish(ctx, stack, EventType::Normal, "DataRetained", note).await?;
+        }
+    }
+    Ok(Action::await_change())
+}
+
+/// Runs the controller until `shutdown` resolves.
+pub async fn run(
+    client: Client,
+    ctx: Arc<Context>,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let stacks: Api<ImageUploadStack> = Api::all(client.clone());
+    let owned =
+        watcher::Config::default().labels(&format!("app.kubernetes.io/managed-by={FIELD_MANAGER}"));
+    Controller::new(stacks, watcher::Config::default())
+        .owns(Api::<Deployment>::all(client.clone()), owned.clone())
+        .owns(Api::<StatefulSet>::all(client.clone()), owned.clone())
+        .owns(Api::<Job>::all(client.clone()), owned)
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx)
+        .for_each(|res| async move {
+            match res {
+                Ok((obj, _)) => tracing::debug!(
+                    "reconciled {}/{}",
+                    obj.namespace.unwrap_or_default(),
+                    obj.name
+                ),
+                Err(e) => tracing::debug!("reconcile error: {e}"),
+            }
+        })
+        .await;
+}
+
+#[cfg(test)]
+#[path = "controller_tests.rs"]
+mod tests;

@@ -1,0 +1,570 @@
+//! Reconcile tests against the fake API server (`fixtures.rs`): each test
+//! asserts the exact API calls a pass sends.
+
+use std::sync::Arc;
+
+use kube::runtime::controller::Action;
+use kube::runtime::events::Reporter;
+use prometheus_client::registry::Registry;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::crd::{ImageUploadStackSpec, SecretKeyRef};
+use crate::fixtures::FakeApi;
+use crate::resources::{CONFIG_HASH_ANNOTATION, buckets};
+
+const STACK: &str = "/apis/imgup.dev/v1alpha1/namespaces/imgup/imageuploadstacks/demo";
+const SECRETS: &str = "/api/v1/namespaces/imgup/secrets";
+const GENERATED: &str = "/api/v1/namespaces/imgup/secrets/demo-generated";
+const CM: &str = "/api/v1/namespaces/imgup/configmaps";
+const SVC: &str = "/api/v1/namespaces/imgup/services";
+const STS: &str = "/apis/apps/v1/namespaces/imgup/statefulsets";
+const DEPLOY: &str = "/apis/apps/v1/namespaces/imgup/deployments";
+const JOBS: &str = "/apis/batch/v1/namespaces/imgup/jobs";
+const EVENTS: &str = "POST /apis/events.k8s.io/v1/namespaces/imgup/events";
+const PVCS: &str = "/api/v1/namespaces/imgup/persistentvolumeclaims";
+const SELECTOR: &str =
+    "app.kubernetes.io/instance=demo,app.kubernetes.io/managed-by=imgup-operator";
+
+fn context(fake: &FakeApi) -> Arc<Context> {
+    let metrics = Metrics::register(&mut Registry::default());
+    let reporter = Reporter {
+        controller: "imgup-operator".into(),
+        instance: None,
+    };
+    Arc::new(Context::new(fake.client(), metrics, reporter))
+}
+
+/// Stores a stack in the fake cluster, as `kubectl apply` would have.
+fn store_stack(fake: &FakeApi, spec: ImageUploadStackSpec, finalized: bool) {
+    let mut s = ImageUploadStack::new("demo", spec);
+    s.metadata.namespace = Some("imgup".into());
+    s.metadata.uid = Some("0c6e4f1a-0000-4000-8000-000000000001".into());
+    s.metadata.generation = Some(1);
+    if finalized {
+        s.metadata.finalizers = Some(vec![FINALIZER.into()]);
+    }
+    fake.put(STACK, serde_json::to_value(&s).unwrap());
+}
+
+/// The stack as the fake cluster holds it now (what the watch would hand over).
+fn current(fake: &FakeApi) -> ImageUploadStack {
+    serde_json::from_value(fake.get(STACK).expect("stack stored")).unwrap()
+}
+
+async fn pass(fake: &FakeApi, ctx: &Arc<Context>) -> Result<Action, Error> {
+    reconcile(Arc::new(current(fake)), ctx.clone()).await
+}
+
+fn job_name(fake: &FakeApi) -> String {
+    buckets::job(&current(fake)).metadata.name.unwrap()
+}
+
+/// Every object path of a default stack, in apply order.
+fn object_paths(job: &str) -> Vec<String> {
+    vec![
+        format!("{CM}/demo-api-config"),
+        format!("{CM}/demo-auth-config"),
+        format!("{SVC}/demo-postgres"),
+        format!("{STS}/demo-postgres"),
+        format!("{SVC}/demo-minio"),
+        format!("{STS}/demo-minio"),
+        format!("{JOBS}/{job}"),
+        format!("{DEPLOY}/demo-api"),
+        format!("{SVC}/demo-api"),
+        format!("{DEPLOY}/demo-auth"),
+        format!("{SVC}/demo-auth"),
+    ]
+}
+
+fn condition(fake: &FakeApi, type_: &str) -> Value {
+    let stack = fake.get(STACK).unwrap();
+    stack["status"]["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == type_).cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn generated_data(fake: &FakeApi) -> Value {
+    fake.get(GENERATED).unwrap()["data"].clone()
+}
+
+#[tokio::test]
+async fn a_new_stack_first_gets_the_finalizer_and_nothing_else() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), false);
+    let action = pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(action, Action::await_change());
+    assert_eq!(fake.take_log(), vec![format!("PATCH[json] {STACK}")]);
+    assert_eq!(
+        fake.get(STACK).unwrap()["metadata"]["finalizers"],
+        json!([FINALIZER])
+    );
+}
+
+#[tokio::test]
+async fn first_pass_creates_secret_applies_everything_and_reports_progress() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    let action = pass(&fake, &ctx).await.unwrap();
+    assert_eq!(action, Action::requeue(REQUEUE_PROGRESSING));
+
+    let job = job_name(&fake);
+    let mut want = vec![
+        format!("GET {GENERATED}"),
+        format!("POST {SECRETS}"),
+        EVENTS.into(),
+    ];
+    for p in object_paths(&job) {
+        want.push(format!("GET {p}"));
+        want.push(format!("PATCH[apply] {p}"));
+    }
+    want.push(format!(
+        "LIST {JOBS}?labelSelector={SELECTOR},app.kubernetes.io/component=buckets"
+    ));
+    want.push(EVENTS.into()); // Applied …
+    want.push(format!("PATCH[apply] {STACK}/status"));
+    want.push(EVENTS.into()); // Ready=False ComponentsNotReady
+    assert_eq!(fake.take_log(), want);
+
+    // Owner references on every applied object; the generated Secret has none.
+    for p in object_paths(&job) {
+        let o = fake.get(&p).unwrap();
+        assert_eq!(o["metadata"]["ownerReferences"][0]["name"], "demo", "{p}");
+        assert_eq!(
+            o["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "imgup-operator"
+        );
+    }
+    assert_eq!(
+        fake.get(GENERATED).unwrap()["metadata"].get("ownerReferences"),
+        None
+    );
+
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "ComponentsNotReady");
+    assert_eq!(condition(&fake, "ApiReady")["reason"], "Progressing");
+    let status = &fake.get(STACK).unwrap()["status"];
+    assert_eq!(status["observedGeneration"], 1);
+    assert_eq!(status["endpoints"]["api"], "http://demo-api.imgup.svc:8080");
+    assert_eq!(status["conditions"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn second_pass_of_an_unchanged_stack_sends_no_writes() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    fake.take_log();
+    let secret_before = generated_data(&fake);
+
+    pass(&fake, &ctx).await.unwrap();
+    let mut want = vec![format!("GET {GENERATED}")];
+    want.extend(
+        object_paths(&job_name(&fake))
+            .iter()
+            .map(|p| format!("GET {p}")),
+    );
+    assert_eq!(fake.take_log(), want);
+    assert_eq!(generated_data(&fake), secret_before, "secret regenerated");
+}
+
+#[tokio::test]
+async fn ready_components_give_ready_true_with_one_status_patch() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    fake.take_log();
+
+    let action = pass(&fake, &ctx).await.unwrap();
+    assert_eq!(action, Action::requeue(REQUEUE_READY));
+    let log = fake.take_log();
+    let writes: Vec<_> = log.iter().filter(|l| !l.starts_with("GET ")).collect();
+    assert_eq!(
+        writes,
+        vec![&format!("PATCH[apply] {STACK}/status"), &EVENTS.to_string()]
+    );
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["status"], "True");
+    assert_eq!(ready["reason"], "AllComponentsReady");
+    for t in [
+        "DatabaseReady",
+        "StorageReady",
+        "BucketsReady",
+        "ApiReady",
+        "AuthReady",
+    ] {
+        assert_eq!(condition(&fake, t)["status"], "True", "{t}");
+    }
+
+    // And once ready, a further pass is reads only.
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.take_log().iter().all(|l| l.starts_with("GET ")));
+}
+
+#[tokio::test]
+async fn an_existing_generated_secret_is_never_regenerated_and_feeds_the_hash() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let existing = secrets::generated_secret(
+        &current(&fake),
+        secrets::GENERATED_KEYS
+            .iter()
+            .map(|k| (k.to_string(), format!("kept-{k}")))
+            .collect(),
+    );
+    fake.put(GENERATED, serde_json::to_value(&existing).unwrap());
+    let before = generated_data(&fake);
+
+    pass(&fake, &context(&fake)).await.unwrap();
+    let log = fake.take_log();
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("/secrets") && !l.starts_with("GET ")),
+        "wrote a secret: {log:?}"
+    );
+    assert_eq!(generated_data(&fake), before);
+
+    // The Deployments carry the hash of exactly these secret values.
+    let mut inputs = Inputs::default();
+    inputs
+        .secrets
+        .insert("demo-generated".into(), secret_data(&existing));
+    let expected = resources::api::deployment(&current(&fake), &inputs);
+    let expected_hash = expected
+        .spec
+        .unwrap()
+        .template
+        .metadata
+        .unwrap()
+        .annotations
+        .unwrap()[CONFIG_HASH_ANNOTATION]
+        .clone();
+    let api = fake.get(&format!("{DEPLOY}/demo-api")).unwrap();
+    assert_eq!(
+        api["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION],
+        json!(expected_hash)
+    );
+}
+
+#[tokio::test]
+async fn a_missing_generated_key_is_added_without_touching_the_others() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let mut secret = fake.get(GENERATED).unwrap();
+    secret["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("session-secret");
+    let kept = secret["data"].clone();
+    fake.put(GENERATED, secret);
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let log = fake.take_log();
+    assert_eq!(
+        log[..3],
+        [
+            format!("GET {GENERATED}"),
+            format!("PATCH[merge] {GENERATED}"),
+            EVENTS.to_string()
+        ]
+    );
+    let data = generated_data(&fake);
+    for (k, v) in kept.as_object().unwrap() {
+        assert_eq!(&data[k], v, "{k} changed");
+    }
+    assert!(data["session-secret"].is_string());
+    // Only auth reads the session secret: only auth rolls.
+    let applied: Vec<_> = log
+        .iter()
+        .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
+        .collect();
+    assert_eq!(applied, vec![&format!("PATCH[apply] {DEPLOY}/demo-auth")]);
+}
+
+#[tokio::test]
+async fn changed_secret_content_rolls_only_the_deployments_that_read_it() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let mut secret = fake.get(GENERATED).unwrap();
+    secret["data"]["minio-root-password"] = json!("bmV3LXBhc3N3b3Jk");
+    fake.put(GENERATED, secret);
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
+        .collect();
+    // The API reads S3_SECRET_KEY; auth does not.
+    assert_eq!(applied, vec![format!("PATCH[apply] {DEPLOY}/demo-api")]);
+}
+
+#[tokio::test]
+async fn a_spec_change_reapplies_only_what_it_changes_and_replaces_the_bucket_job() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let old_job = job_name(&fake);
+    let mut stack = fake.get(STACK).unwrap();
+    stack["spec"]["buckets"] = json!({"uploads": "photos"});
+    stack["metadata"]["generation"] = json!(2);
+    fake.put(STACK, stack);
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let new_job = job_name(&fake);
+    assert_ne!(old_job, new_job);
+    let writes: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| !l.starts_with("GET "))
+        // A second "Applied" event is folded into the first one's series.
+        .map(|l| {
+            if l.starts_with("PATCH[merge] /apis/events.k8s.io/v1/namespaces/imgup/events/demo.") {
+                "event series".to_string()
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            format!("PATCH[apply] {CM}/demo-api-config"),
+            format!("PATCH[apply] {JOBS}/{new_job}"),
+            format!("PATCH[apply] {DEPLOY}/demo-api"),
+            format!("LIST {JOBS}?labelSelector={SELECTOR},app.kubernetes.io/component=buckets"),
+            format!("DELETE {JOBS}/{old_job}"),
+            "event series".to_string(),
+            format!("PATCH[apply] {STACK}/status"),
+        ]
+    );
+    assert_eq!(condition(&fake, "Ready")["observedGeneration"], 2);
+    assert!(fake.get(&format!("{JOBS}/{old_job}")).is_none());
+    assert_eq!(
+        fake.get(&format!("{CM}/demo-api-config")).unwrap()["data"]["S3_BUCKET"],
+        "photos"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_spec_becomes_a_condition_and_applies_nothing() {
+    let fake = FakeApi::new();
+    let mut spec = ImageUploadStackSpec::default();
+    spec.buckets.uploads = "Not_A_Bucket".into();
+    store_stack(&fake, spec, true);
+    let ctx = context(&fake);
+    let action = pass(&fake, &ctx).await.unwrap();
+    assert_eq!(
+        action,
+        Action::await_change(),
+        "no crash loop, wait for a fix"
+    );
+    assert_eq!(
+        fake.take_log(),
+        vec![format!("PATCH[apply] {STACK}/status"), EVENTS.to_string()]
+    );
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "InvalidSpec");
+    assert!(ready["message"].as_str().unwrap().contains("Not_A_Bucket"));
+
+    // Re-running on the same bad spec changes nothing.
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(fake.take_log(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_missing_user_secret_is_reported_not_crashed_on() {
+    let fake = FakeApi::new();
+    let mut spec = ImageUploadStackSpec::default();
+    spec.auth.jwt_secret_ref = Some(SecretKeyRef {
+        name: "my-jwt".into(),
+        key: "secret".into(),
+    });
+    store_stack(&fake, spec, true);
+    let ctx = context(&fake);
+    let action = pass(&fake, &ctx).await.unwrap();
+    assert_eq!(action, Action::requeue(REQUEUE_MISSING_SECRET));
+    let log = fake.take_log();
+    assert_eq!(log[3], format!("GET {SECRETS}/my-jwt"));
+    assert_eq!(log[4], format!("PATCH[apply] {STACK}/status"));
+    assert_eq!(log.len(), 6);
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["reason"], "SecretNotFound");
+    assert_eq!(ready["message"], "missing Secret keys: my-jwt/secret");
+
+    // Once the Secret exists, the stack proceeds and uses it.
+    fake.put(
+        &format!("{SECRETS}/my-jwt"),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "my-jwt", "namespace": "imgup"},
+               "data": {"secret": "c2VjcmV0LXRoYXQtaXMtbG9uZy1lbm91Z2gtZm9yLWp3dHM="}}),
+    );
+    pass(&fake, &ctx).await.unwrap();
+    let api = fake.get(&format!("{DEPLOY}/demo-api")).unwrap();
+    let jwt = api["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "JWT_SECRET")
+        .unwrap()
+        .clone();
+    assert_eq!(jwt["valueFrom"]["secretKeyRef"]["name"], "my-jwt");
+}
+
+#[tokio::test]
+async fn an_object_the_api_server_rejects_becomes_a_condition() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let sts = format!("PATCH[apply] {STS}/demo-postgres");
+    fake.fail_next(
+        &sts,
+        422,
+        "spec: Forbidden: updates to statefulset spec are forbidden",
+    );
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let log = fake.take_log();
+    let at = log.iter().position(|l| *l == sts).unwrap();
+    assert_eq!(
+        log[at + 1..],
+        [format!("PATCH[apply] {STACK}/status"), EVENTS.to_string()]
+    );
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["reason"], "Rejected");
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("StatefulSet/demo-postgres rejected")
+    );
+}
+
+#[tokio::test]
+async fn api_errors_are_retried_with_growing_backoff() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    let stack = Arc::new(current(&fake));
+    let mut delays = Vec::new();
+    for _ in 0..3 {
+        fake.fail_next(&format!("GET {GENERATED}"), 500, "etcd timeout");
+        let err = reconcile(stack.clone(), ctx.clone()).await.unwrap_err();
+        assert_eq!(err.metric_label(), "api_500");
+        delays.push(error_policy(stack.clone(), &err, ctx.clone()));
+    }
+    assert_eq!(
+        delays,
+        [5, 10, 20].map(|s| Action::requeue(Duration::from_secs(s)))
+    );
+    // Success resets the backoff.
+    reconcile(stack.clone(), ctx.clone()).await.unwrap();
+    fake.fail_next(&format!("GET {GENERATED}"), 500, "again");
+    let err = reconcile(stack.clone(), ctx.clone()).await.unwrap_err();
+    assert_eq!(
+        error_policy(stack, &err, ctx.clone()),
+        Action::requeue(Duration::from_secs(5))
+    );
+    let errors = ctx
+        .metrics
+        .errors
+        .get_or_create(&crate::metrics::ErrorLabel {
+            error: "api_500".into(),
+        })
+        .get();
+    assert_eq!(errors, 4);
+    assert_eq!(backoff(40), Duration::from_secs(300), "capped at 5 minutes");
+}
+
+fn store_deleting_stack(fake: &FakeApi, retention: RetentionPolicy) {
+    store_stack(
+        fake,
+        ImageUploadStackSpec {
+            retention,
+            ..ImageUploadStackSpec::default()
+        },
+        true,
+    );
+    let mut s = fake.get(STACK).unwrap();
+    s["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+    fake.put(STACK, s);
+}
+
+fn store_pvc(fake: &FakeApi, name: &str, instance: &str) {
+    fake.put(
+        &format!("{PVCS}/{name}"),
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": name, "namespace": "imgup", "labels": {
+                   "app.kubernetes.io/instance": instance,
+                   "app.kubernetes.io/managed-by": "imgup-operator"}}}),
+    );
+}
+
+#[tokio::test]
+async fn deletion_with_retain_keeps_volumes_and_secret_then_drops_the_finalizer() {
+    let fake = FakeApi::new();
+    store_deleting_stack(&fake, RetentionPolicy::Retain);
+    store_pvc(&fake, "data-demo-postgres-0", "demo");
+    fake.put(
+        GENERATED,
+        json!({"metadata": {"name": "demo-generated"}, "data": {}}),
+    );
+    pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(
+        fake.take_log(),
+        vec![EVENTS.to_string(), format!("PATCH[json] {STACK}")]
+    );
+    assert!(fake.get(&format!("{PVCS}/data-demo-postgres-0")).is_some());
+    assert!(fake.get(GENERATED).is_some());
+    assert_eq!(
+        fake.get(STACK).unwrap()["metadata"]["finalizers"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn deletion_with_delete_removes_this_stacks_volumes_and_secret_only() {
+    let fake = FakeApi::new();
+    store_deleting_stack(&fake, RetentionPolicy::Delete);
+    store_pvc(&fake, "data-demo-postgres-0", "demo");
+    store_pvc(&fake, "data-demo-minio-0", "demo");
+    store_pvc(&fake, "data-other-postgres-0", "other");
+    fake.put(
+        GENERATED,
+        json!({"metadata": {"name": "demo-generated"}, "data": {}}),
+    );
+    pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(
+        fake.take_log(),
+        vec![
+            format!("DELETECOLLECTION {PVCS}?labelSelector={SELECTOR}"),
+            format!("DELETE {GENERATED}"),
+            EVENTS.to_string(),
+            format!("PATCH[json] {STACK}"),
+        ]
+    );
+    let pvcs: Vec<_> = fake
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with(PVCS))
+        .collect();
+    assert_eq!(pvcs, vec![format!("{PVCS}/data-other-postgres-0")]);
+    assert!(fake.get(GENERATED).is_none());
+    assert_eq!(
+        fake.get(STACK).unwrap()["metadata"]["finalizers"],
+        json!([])
+    );
+}

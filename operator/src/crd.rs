@@ -1,0 +1,605 @@
+//! The `ImageUploadStack` custom resource (`imgup.dev/v1alpha1`).
+//!
+//! Every field has a default that runs out of the box: an empty `spec: {}`
+//! gives a stack with in-cluster Postgres and MinIO, one api and one auth
+//! replica, and the contract's upload policy.
+
+use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Group, version and the finalizer name the operator owns.
+pub const GROUP: &str = "imgup.dev";
+pub const VERSION: &str = "v1alpha1";
+pub const FINALIZER: &str = "imgup.dev/cleanup";
+
+/// Default images. The tags are pinned (not `latest`) so that an image loaded
+/// into kind is used as is (`IfNotPresent`).
+pub const DEFAULT_API_IMAGE: &str = "ghcr.io/imgup/imgup-api:0.1.0";
+pub const DEFAULT_AUTH_IMAGE: &str = "ghcr.io/imgup/imgup-auth:0.1.0";
+pub const DEFAULT_POSTGRES_IMAGE: &str = "postgres:17.6";
+pub const DEFAULT_MINIO_IMAGE: &str = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
+pub const DEFAULT_MC_IMAGE: &str = "minio/mc:RELEASE.2025-04-16T18-13-26Z";
+
+/// The whole imgup platform in one namespace.
+#[derive(CustomResource, Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "imgup.dev",
+    version = "v1alpha1",
+    kind = "ImageUploadStack",
+    plural = "imageuploadstacks",
+    singular = "imageuploadstack",
+    shortname = "ius",
+    category = "imgup",
+    namespaced,
+    status = "ImageUploadStackStatus",
+    derive = "PartialEq",
+    doc = "An imgup platform: api, auth, Postgres and S3 storage wired together",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
+    printcolumn = r#"{"name":"API","type":"string","priority":1,"jsonPath":".status.endpoints.api"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageUploadStackSpec {
+    /// The upload API Deployment.
+    #[serde(default)]
+    pub api: ApiSpec,
+    /// The auth service Deployment and its OAuth settings.
+    #[serde(default)]
+    pub auth: AuthSpec,
+    /// Object storage: in-cluster MinIO (the default) or an external S3.
+    #[serde(default)]
+    pub storage: StorageSpec,
+    /// The database: in-cluster Postgres (the default) or an external one.
+    #[serde(default)]
+    pub database: DatabaseSpec,
+    /// Buckets and the CORS rules that let browsers PUT to presigned URLs.
+    #[serde(default)]
+    pub buckets: BucketsSpec,
+    /// The upload policy the API enforces.
+    #[serde(default)]
+    pub policy: PolicySpec,
+    /// What happens to data volumes and generated secrets when the stack is
+    /// deleted: `Retain` (the default) keeps them, `Delete` removes them.
+    #[serde(default)]
+    pub retention: RetentionPolicy,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum RetentionPolicy {
+    #[default]
+    Retain,
+    Delete,
+}
+
+/// How a component's Service is exposed.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceExposure {
+    /// `ClusterIP` (the default), `NodePort` or `LoadBalancer`.
+    #[serde(default, rename = "type")]
+    pub type_: ServiceType,
+    /// A fixed node port (30000-32767) when `type` is `NodePort`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30000, max = 32767))]
+    pub node_port: Option<i32>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ServiceType {
+    #[default]
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+}
+
+impl ServiceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+fn default_replicas() -> i32 {
+    1
+}
+
+/// The upload API (`imgup-api`, port 8080).
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiSpec {
+    #[serde(default = "default_api_image")]
+    pub image: String,
+    #[serde(default = "default_replicas")]
+    #[schemars(range(min = 0, max = 100))]
+    pub replicas: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    /// Extra environment variables; one with the same name as an operator-set
+    /// variable replaces it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default)]
+    pub service: ServiceExposure,
+}
+
+fn default_api_image() -> String {
+    DEFAULT_API_IMAGE.into()
+}
+
+impl Default for ApiSpec {
+    fn default() -> Self {
+        Self {
+            image: default_api_image(),
+            replicas: 1,
+            resources: None,
+            env: Vec::new(),
+            service: ServiceExposure::default(),
+        }
+    }
+}
+
+/// `ENVIRONMENT` of the auth service; `development` enables test tokens.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Production,
+    Development,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Development => "development",
+        }
+    }
+}
+
+/// A key in a Secret of the stack's namespace.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretKeyRef {
+    #[schemars(length(min = 1))]
+    pub name: String,
+    #[schemars(length(min = 1))]
+    pub key: String,
+}
+
+/// OAuth client credentials held in a Secret.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthClientSpec {
+    /// The Secret holding the client id and secret.
+    #[schemars(length(min = 1))]
+    pub secret_name: String,
+    #[serde(default = "default_client_id_key")]
+    pub client_id_key: String,
+    #[serde(default = "default_client_secret_key")]
+    pub client_secret_key: String,
+}
+
+fn default_client_id_key() -> String {
+    "client-id".into()
+}
+fn default_client_secret_key() -> String {
+    "client-secret".into()
+}
+
+/// A generic OIDC provider (discovery from the issuer URL).
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcSpec {
+    #[schemars(length(min = 1))]
+    pub issuer_url: String,
+    #[serde(flatten)]
+    pub client: OAuthClientSpec,
+}
+
+/// The auth service (`imgup-auth`, port 8001) and its settings.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSpec {
+    #[serde(default = "default_auth_image")]
+    pub image: String,
+    #[serde(default = "default_replicas")]
+    #[schemars(range(min = 0, max = 100))]
+    pub replicas: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default)]
+    pub service: ServiceExposure,
+    /// `production` (the default) or `development`.
+    #[serde(default)]
+    pub environment: Environment,
+    /// Where the admin frontend lives (`FRONTEND_URL`).
+    #[serde(default = "default_frontend_url")]
+    pub frontend_url: String,
+    /// The auth service's own external base URL (`PUBLIC_URL`), used for
+    /// OAuth callbacks. Defaults to the in-cluster Service URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Emails that get the admin role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_emails: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google: Option<OAuthClientSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<OAuthClientSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcSpec>,
+    /// Use this JWT signing secret instead of a generated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_secret_ref: Option<SecretKeyRef>,
+    /// Use this session secret instead of a generated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_secret_ref: Option<SecretKeyRef>,
+    #[serde(default = "default_jwt_expire_minutes")]
+    #[schemars(range(min = 1))]
+    pub jwt_expire_minutes: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_audience: Option<String>,
+}
+
+fn default_auth_image() -> String {
+    DEFAULT_AUTH_IMAGE.into()
+}
+fn default_frontend_url() -> String {
+    "http://localhost:5173".into()
+}
+fn default_jwt_expire_minutes() -> i64 {
+    1440
+}
+
+impl Default for AuthSpec {
+    fn default() -> Self {
+        Self {
+            image: default_auth_image(),
+            replicas: 1,
+            resources: None,
+            env: Vec::new(),
+            service: ServiceExposure::default(),
+            environment: Environment::default(),
+            frontend_url: default_frontend_url(),
+            public_url: None,
+            admin_emails: Vec::new(),
+            google: None,
+            github: None,
+            oidc: None,
+            jwt_secret_ref: None,
+            session_secret_ref: None,
+            jwt_expire_minutes: default_jwt_expire_minutes(),
+            jwt_issuer: None,
+            jwt_audience: None,
+        }
+    }
+}
+
+/// Object storage: set `minio` or `external`, not both. Neither means the
+/// default MinIO.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minio: Option<MinioSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalS3Spec>,
+}
+
+/// In-cluster MinIO as a StatefulSet with a volume claim.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MinioSpec {
+    #[serde(default = "default_minio_image")]
+    pub image: String,
+    /// The image of the MinIO client used by the bucket job.
+    #[serde(default = "default_mc_image")]
+    pub mc_image: String,
+    /// Size of the data volume.
+    #[serde(default = "default_minio_size")]
+    pub size: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    /// How clients reach S3 (the host presigned URLs name). Defaults to the
+    /// in-cluster Service URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_endpoint: Option<String>,
+    /// A Secret with keys `root-user` and `root-password` to use instead of
+    /// generated credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_secret: Option<String>,
+    #[serde(default)]
+    pub service: ServiceExposure,
+}
+
+fn default_minio_image() -> String {
+    DEFAULT_MINIO_IMAGE.into()
+}
+fn default_mc_image() -> String {
+    DEFAULT_MC_IMAGE.into()
+}
+fn default_minio_size() -> String {
+    "10Gi".into()
+}
+
+impl Default for MinioSpec {
+    fn default() -> Self {
+        Self {
+            image: default_minio_image(),
+            mc_image: default_mc_image(),
+            size: default_minio_size(),
+            storage_class_name: None,
+            resources: None,
+            public_endpoint: None,
+            credentials_secret: None,
+            service: ServiceExposure::default(),
+        }
+    }
+}
+
+/// An S3-compatible service outside the cluster.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalS3Spec {
+    /// How the API reaches S3 (`S3_ENDPOINT`).
+    #[schemars(length(min = 1))]
+    pub endpoint: String,
+    /// How clients reach S3 (`S3_PUBLIC_ENDPOINT`); defaults to `endpoint`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// A Secret with keys `access-key` and `secret-key`.
+    #[schemars(length(min = 1))]
+    pub credentials_secret: String,
+    #[serde(default = "default_true")]
+    pub force_path_style: bool,
+    /// The image of the MinIO client used by the bucket job (it speaks to any S3).
+    #[serde(default = "default_mc_image")]
+    pub mc_image: String,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// The database: set `postgres` or `external`, not both. Neither means the
+/// default Postgres.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<PostgresSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalDatabaseSpec>,
+}
+
+/// In-cluster Postgres as a StatefulSet with a volume claim.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostgresSpec {
+    #[serde(default = "default_postgres_image")]
+    pub image: String,
+    #[serde(default = "default_postgres_size")]
+    pub size: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    /// Use this password (URL-safe characters only) instead of a generated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_secret_ref: Option<SecretKeyRef>,
+}
+
+fn default_postgres_image() -> String {
+    DEFAULT_POSTGRES_IMAGE.into()
+}
+fn default_postgres_size() -> String {
+    "5Gi".into()
+}
+
+impl Default for PostgresSpec {
+    fn default() -> Self {
+        Self {
+            image: default_postgres_image(),
+            size: default_postgres_size(),
+            storage_class_name: None,
+            resources: None,
+            password_secret_ref: None,
+        }
+    }
+}
+
+/// A database outside the cluster, reached through a URL held in a Secret.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalDatabaseSpec {
+    /// The Secret key holding `DATABASE_URL`.
+    pub url_secret_ref: SecretKeyRef,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BucketsSpec {
+    /// The bucket uploads go to (`S3_BUCKET`).
+    #[serde(default = "default_bucket")]
+    #[schemars(length(min = 3, max = 63))]
+    pub uploads: String,
+    /// Origins allowed to PUT and GET through presigned URLs.
+    #[serde(default = "default_cors_origins")]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+fn default_bucket() -> String {
+    "uploads".into()
+}
+fn default_cors_origins() -> Vec<String> {
+    vec!["*".into()]
+}
+
+impl Default for BucketsSpec {
+    fn default() -> Self {
+        Self {
+            uploads: default_bucket(),
+            cors_allowed_origins: default_cors_origins(),
+        }
+    }
+}
+
+/// The upload policy (`MAX_UPLOAD_BYTES`, `ALLOWED_MIME_TYPES`,
+/// `PRESIGN_EXPIRES_SECONDS`).
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicySpec {
+    #[serde(default = "default_max_upload_bytes")]
+    #[schemars(range(min = 1))]
+    pub max_upload_bytes: i64,
+    #[serde(default = "default_mime_types")]
+    #[schemars(length(min = 1))]
+    pub allowed_mime_types: Vec<String>,
+    #[serde(default = "default_presign_expiry")]
+    #[schemars(range(min = 1, max = 604800))]
+    pub presign_expires_seconds: i64,
+}
+
+fn default_max_upload_bytes() -> i64 {
+    10_485_760
+}
+fn default_mime_types() -> Vec<String> {
+    ["image/jpeg", "image/png", "image/webp", "image/avif"]
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+fn default_presign_expiry() -> i64 {
+    900
+}
+
+impl Default for PolicySpec {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: default_max_upload_bytes(),
+            allowed_mime_types: default_mime_types(),
+            presign_expires_seconds: default_presign_expiry(),
+        }
+    }
+}
+
+/// What the operator last saw of the stack.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageUploadStackStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `Ready` plus one per component: `DatabaseReady`, `StorageReady`,
+    /// `BucketsReady`, `ApiReady`, `AuthReady`.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+}
+
+/// Where the stack's services answer.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub api: String,
+    pub auth: String,
+    /// The S3 endpoint clients use for presigned URLs.
+    pub s3: String,
+}
+
+/// Which storage and database the spec selects, after defaults (a
+/// short-lived view, so the size difference of the variants does not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum Storage<'a> {
+    Minio(std::borrow::Cow<'a, MinioSpec>),
+    External(&'a ExternalS3Spec),
+}
+
+#[allow(clippy::large_enum_variant)]
+pub enum Database<'a> {
+    Postgres(std::borrow::Cow<'a, PostgresSpec>),
+    External(&'a ExternalDatabaseSpec),
+}
+
+impl ImageUploadStackSpec {
+    pub fn storage(&self) -> Storage<'_> {
+        match (&self.storage.minio, &self.storage.external) {
+            (_, Some(ext)) => Storage::External(ext),
+            (Some(m), None) => Storage::Minio(std::borrow::Cow::Borrowed(m)),
+            (None, None) => Storage::Minio(std::borrow::Cow::Owned(MinioSpec::default())),
+        }
+    }
+
+    pub fn database(&self) -> Database<'_> {
+        match (&self.database.postgres, &self.database.external) {
+            (_, Some(ext)) => Database::External(ext),
+            (Some(p), None) => Database::Postgres(std::borrow::Cow::Borrowed(p)),
+            (None, None) => Database::Postgres(std::borrow::Cow::Owned(PostgresSpec::default())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::CustomResourceExt;
+
+    #[test]
+    fn crd_names_scope_status_and_printer_columns_follow_the_contract() {
+        let crd = ImageUploadStack::crd();
+        assert_eq!(
+            crd.metadata.name.as_deref(),
+            Some("imageuploadstacks.imgup.dev")
+        );
+        assert_eq!(crd.spec.group, GROUP);
+        assert_eq!(crd.spec.scope, "Namespaced");
+        assert_eq!(crd.spec.names.kind, "ImageUploadStack");
+        assert_eq!(crd.spec.names.short_names, Some(vec!["ius".to_string()]));
+        let v = &crd.spec.versions[0];
+        assert_eq!(v.name, VERSION);
+        assert!(v.subresources.as_ref().unwrap().status.is_some());
+        let cols: Vec<_> = v
+            .additional_printer_columns
+            .iter()
+            .flatten()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(cols, ["Ready", "Reason", "API", "Age"]);
+    }
+
+    #[test]
+    fn crd_yaml_reads_back_as_the_crd() {
+        let back: serde_json::Value = serde_norway::from_str(&crate::crd_yaml()).unwrap();
+        assert_eq!(back, serde_json::to_value(ImageUploadStack::crd()).unwrap());
+    }
+
+    #[test]
+    fn an_empty_spec_gets_working_defaults() {
+        let s: ImageUploadStackSpec = serde_json::from_str("{}").unwrap();
+        assert_eq!(s, ImageUploadStackSpec::default());
+        assert_eq!(s.api.image, DEFAULT_API_IMAGE);
+        assert_eq!(s.policy.max_upload_bytes, 10_485_760);
+        assert_eq!(s.retention, RetentionPolicy::Retain);
+        assert!(matches!(s.storage(), Storage::Minio(_)));
+        assert!(matches!(s.database(), Database::Postgres(_)));
+    }
+}

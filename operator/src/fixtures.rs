@@ -1,0 +1,463 @@
+//! A scripted stand-in for the Kubernetes API server, behind kube's `Client`
+//! through `tower_test::mock`. It keeps objects by path, answers GET, LIST,
+//! POST, PUT, PATCH (server-side apply, merge patch, JSON patch) and DELETE
+//! the way the API server does for the calls the operator makes, and records
+//! every call, so that tests can assert the exact sequence of API calls a
+//! reconcile sends. Tests play the cluster's controllers with `mark_ready`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use http::{Method, Request, Response, StatusCode};
+use kube::Client;
+use kube::client::Body;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct State {
+    objects: BTreeMap<String, Value>,
+    log: Vec<String>,
+    resource_version: u64,
+    failures: VecDeque<(String, u16, String)>,
+}
+
+#[derive(Clone)]
+pub struct FakeApi {
+    state: Arc<Mutex<State>>,
+    client: Client,
+}
+
+/// Where a request points: `/api/v1/namespaces/ns/plural[/name[/sub]]` or
+/// the same under `/apis/group/version`.
+struct Target {
+    collection: String,
+    name: Option<String>,
+    sub: Option<String>,
+}
+
+fn parse(path: &str) -> Target {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let i = segs
+        .iter()
+        .position(|s| *s == "namespaces")
+        .expect("the operator only calls namespaced APIs");
+    let collection = format!("/{}", segs[..i + 3].join("/"));
+    Target {
+        collection,
+        name: segs.get(i + 3).map(|s| s.to_string()),
+        sub: segs.get(i + 4).map(|s| s.to_string()),
+    }
+}
+
+fn query(uri: &http::Uri) -> BTreeMap<String, String> {
+    uri.query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), decode(v)))
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn matches_selector(obj: &Value, selector: Option<&String>) -> bool {
+    let Some(sel) = selector else { return true };
+    sel.split(',').filter(|s| !s.is_empty()).all(|term| {
+        let (k, v) = term.split_once('=').expect("equality selectors only");
+        obj["metadata"]["labels"][k].as_str() == Some(v)
+    })
+}
+
+fn status(code: u16, reason: &str, message: &str) -> (u16, Value) {
+    (
+        code,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+               "code": code, "reason": reason, "message": message}),
+    )
+}
+
+/// RFC 7386 merge patch (also how the fake folds an apply into an object).
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// RFC 6902 JSON patch: the `test`, `add`, `remove` and `replace` ops.
+fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
+    for op in ops.as_array().ok_or("not a patch list")? {
+        let path = op["path"].as_str().ok_or("no path")?;
+        let (parent_path, last) = path.rsplit_once('/').ok_or("bad path")?;
+        let pointer = |v: &Value| v.pointer(path).cloned();
+        match op["op"].as_str() {
+            Some("test") => {
+                let have = pointer(target).unwrap_or(Value::Null);
+                if have != op["value"] {
+                    return Err(format!("test failed at {path}"));
+                }
+            }
+            Some("add" | "replace") => {
+                let parent = target.pointer_mut(parent_path).ok_or("no parent")?;
+                match parent {
+                    Value::Object(m) => {
+                        m.insert(last.to_string(), op["value"].clone());
+                    }
+                    Value::Array(a) if last == "-" => a.push(op["value"].clone()),
+                    Value::Array(a) => {
+                        let i: usize = last.parse().map_err(|_| "bad index")?;
+                        a.insert(i, op["value"].clone());
+                    }
+                    _ => return Err("bad parent".into()),
+                }
+            }
+            Some("remove") => {
+                let parent = target.pointer_mut(parent_path).ok_or("no parent")?;
+                match parent {
+                    Value::Object(m) => {
+                        m.remove(last);
+                    }
+                    Value::Array(a) => {
+                        let i: usize = last.parse().map_err(|_| "bad index")?;
+                        a.remove(i);
+                    }
+                    _ => return Err("bad parent".into()),
+                }
+            }
+            other => return Err(format!("unsupported op {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+impl State {
+    fn next_rv(&mut self) -> String {
+        self.resource_version += 1;
+        self.resource_version.to_string()
+    }
+
+    fn stamp_new(&mut self, obj: &mut Value, ns: &str) {
+        let rv = self.next_rv();
+        let meta = &mut obj["metadata"];
+        meta["resourceVersion"] = json!(rv);
+        meta["uid"] = json!(format!("uid-{rv}"));
+        meta["generation"] = json!(1);
+        meta["namespace"] = json!(ns);
+        meta["creationTimestamp"] = json!("2026-01-01T00:00:00Z");
+    }
+
+    fn handle(&mut self, req: &Request<()>, body: &[u8]) -> (u16, Value) {
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let q = query(req.uri());
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let call = if method == Method::PATCH {
+            let kind = match content_type.as_str() {
+                "application/apply-patch+yaml" => "apply",
+                "application/merge-patch+json" => "merge",
+                "application/json-patch+json" => "json",
+                _ => "other",
+            };
+            format!("PATCH[{kind}] {path}")
+        } else if method == Method::GET && parse(&path).name.is_none() {
+            match q.get("labelSelector") {
+                Some(sel) => format!("LIST {path}?labelSelector={sel}"),
+                None => format!("LIST {path}"),
+            }
+        } else if method == Method::DELETE && parse(&path).name.is_none() {
+            format!(
+                "DELETECOLLECTION {path}?labelSelector={}",
+                q.get("labelSelector").cloned().unwrap_or_default()
+            )
+        } else {
+            format!("{method} {path}")
+        };
+        self.log.push(call.clone());
+        if let Some(pos) = self.failures.iter().position(|(c, _, _)| *c == call) {
+            let (_, code, message) = self.failures.remove(pos).unwrap();
+            return status(code, "Injected", &message);
+        }
+        let t = parse(&path);
+        let ns = path
+            .split('/')
+            .skip_while(|s| *s != "namespaces")
+            .nth(1)
+            .unwrap_or("");
+        let ns = ns.to_string();
+        let body: Value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(body).expect("the client sends JSON")
+        };
+        let item_key = t.name.as_ref().map(|n| format!("{}/{n}", t.collection));
+
+        match (method, item_key) {
+            (Method::GET, Some(key)) => match self.objects.get(&key) {
+                Some(o) => (200, o.clone()),
+                None => status(404, "NotFound", &format!("{key} not found")),
+            },
+            (Method::GET, None) => {
+                let prefix = format!("{}/", t.collection);
+                let items: Vec<Value> = self
+                    .objects
+                    .iter()
+                    .filter(|(k, v)| {
+                        k.starts_with(&prefix)
+                            && !k[prefix.len()..].contains('/')
+                            && matches_selector(v, q.get("labelSelector"))
+                    })
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
+                )
+            }
+            (Method::POST, None) => {
+                let mut obj = body;
+                let name = obj["metadata"]["name"].as_str().expect("named").to_string();
+                let key = format!("{}/{name}", t.collection);
+                if self.objects.contains_key(&key) {
+                    return status(409, "AlreadyExists", &format!("{key} already exists"));
+                }
+                self.stamp_new(&mut obj, &ns);
+                self.objects.insert(key, obj.clone());
+                (201, obj)
+            }
+            (Method::PUT, Some(key)) => {
+                let Some(old) = self.objects.get(&key) else {
+                    return status(404, "NotFound", "not found");
+                };
+                if old["metadata"]["resourceVersion"] != body["metadata"]["resourceVersion"] {
+                    return status(409, "Conflict", "the object has been modified");
+                }
+                let mut obj = body;
+                obj["metadata"]["resourceVersion"] = json!(self.next_rv());
+                self.objects.insert(key, obj.clone());
+                (200, obj)
+            }
+            (Method::PATCH, Some(key)) => {
+                if content_type == "application/apply-patch+yaml"
+                    && (q.get("fieldManager").map(String::as_str)
+                        != Some(crate::resources::FIELD_MANAGER)
+                        || q.get("force").map(String::as_str) != Some("true"))
+                {
+                    return status(
+                        400,
+                        "BadRequest",
+                        "apply without the operator's field manager",
+                    );
+                }
+                let existing = self.objects.get(&key).cloned();
+                let mut obj = match (existing, content_type.as_str()) {
+                    (Some(o), _) => o,
+                    (None, "application/apply-patch+yaml") if t.sub.is_none() => {
+                        let mut o = json!({"metadata": {}});
+                        self.stamp_new(&mut o, &ns);
+                        o
+                    }
+                    (None, _) => return status(404, "NotFound", &format!("{key} not found")),
+                };
+                match content_type.as_str() {
+                    "application/json-patch+json" => {
+                        if let Err(e) = json_patch(&mut obj, &body) {
+                            return status(422, "Invalid", &e);
+                        }
+                    }
+                    _ if t.sub.as_deref() == Some("status") => {
+                        obj["status"] = body["status"].clone();
+                    }
+                    _ => {
+                        let rv = obj["metadata"]["resourceVersion"].clone();
+                        let uid = obj["metadata"]["uid"].clone();
+                        merge(&mut obj, &body);
+                        obj["metadata"]["uid"] = uid;
+                        obj["metadata"]["resourceVersion"] = rv;
+                    }
+                }
+                obj["metadata"]["resourceVersion"] = json!(self.next_rv());
+                self.objects.insert(key, obj.clone());
+                (200, obj)
+            }
+            (Method::DELETE, Some(key)) => match self.objects.remove(&key) {
+                Some(o) => (200, o),
+                None => status(404, "NotFound", &format!("{key} not found")),
+            },
+            (Method::DELETE, None) => {
+                let prefix = format!("{}/", t.collection);
+                let gone: Vec<String> = self
+                    .objects
+                    .iter()
+                    .filter(|(k, v)| {
+                        k.starts_with(&prefix) && matches_selector(v, q.get("labelSelector"))
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let items: Vec<Value> =
+                    gone.iter().filter_map(|k| self.objects.remove(k)).collect();
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}),
+                )
+            }
+            (m, _) => status(405, "MethodNotAllowed", &format!("{m} {path}")),
+        }
+    }
+}
+
+impl Default for FakeApi {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeApi {
+    /// A fake API server and a kube `Client` talking to it. Needs a tokio
+    /// runtime (use inside `#[tokio::test]`).
+    pub fn new() -> Self {
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let state = Arc::new(Mutex::new(State::default()));
+        let server_state = state.clone();
+        tokio::spawn(async move {
+            while let Some((req, send)) = handle.next_request().await {
+                let (parts, body) = req.into_parts();
+                let bytes = body.collect_bytes().await.expect("request body");
+                let head = Request::from_parts(parts, ());
+                let (code, value) = server_state.lock().unwrap().handle(&head, &bytes);
+                let response = Response::builder()
+                    .status(StatusCode::from_u16(code).unwrap())
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(&value).unwrap()))
+                    .unwrap();
+                send.send_response(response);
+            }
+        });
+        Self {
+            state,
+            client: Client::new(service, "default"),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// The calls made since the last `take_log`, as `METHOD path`.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().unwrap().log)
+    }
+
+    pub fn get(&self, path: &str) -> Option<Value> {
+        self.state.lock().unwrap().objects.get(path).cloned()
+    }
+
+    /// Store an object as if it existed in the cluster.
+    pub fn put(&self, path: &str, mut obj: Value) {
+        let mut st = self.state.lock().unwrap();
+        if obj["metadata"]["resourceVersion"].is_null() {
+            obj["metadata"]["resourceVersion"] = json!(st.next_rv());
+        }
+        st.objects.insert(path.to_string(), obj);
+    }
+
+    pub fn paths(&self) -> Vec<String> {
+        self.state.lock().unwrap().objects.keys().cloned().collect()
+    }
+
+    /// The next call written exactly as in the log answers with this error.
+    pub fn fail_next(&self, call: &str, code: u16, message: &str) {
+        self.state.lock().unwrap().failures.push_back((
+            call.to_string(),
+            code,
+            message.to_string(),
+        ));
+    }
+
+    /// Play the cluster's controllers: every Deployment and StatefulSet has
+    /// all its replicas ready, every Job has succeeded.
+    pub fn mark_ready(&self) {
+        let mut st = self.state.lock().unwrap();
+        for (path, obj) in st.objects.iter_mut() {
+            let replicas = obj["spec"]["replicas"].as_i64().unwrap_or(1);
+            let generation = obj["metadata"]["generation"].clone();
+            if path.contains("/deployments/") {
+                obj["status"] = json!({"observedGeneration": generation, "replicas": replicas,
+                    "availableReplicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas});
+            } else if path.contains("/statefulsets/") {
+                obj["status"] = json!({"observedGeneration": generation, "replicas": replicas,
+                    "readyReplicas": replicas, "availableReplicas": replicas});
+            } else if path.contains("/jobs/") {
+                obj["status"] = json!({"succeeded": 1});
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_patch_adds_and_removes_finalizers_like_the_api_server() {
+        let mut o = json!({"metadata": {"name": "x"}});
+        json_patch(
+            &mut o,
+            &json!([{"op": "test", "path": "/metadata/finalizers", "value": null},
+                    {"op": "add", "path": "/metadata/finalizers", "value": ["f"]}]),
+        )
+        .unwrap();
+        assert_eq!(o["metadata"]["finalizers"], json!(["f"]));
+        json_patch(
+            &mut o,
+            &json!([{"op": "test", "path": "/metadata/finalizers/0", "value": "f"},
+                    {"op": "remove", "path": "/metadata/finalizers/0"}]),
+        )
+        .unwrap();
+        assert_eq!(o["metadata"]["finalizers"], json!([]));
+        assert!(
+            json_patch(
+                &mut o,
+                &json!([{"op": "test", "path": "/metadata/name", "value": "y"}])
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn selectors_and_percent_decoding() {
+        assert_eq!(decode("a%3Db%2Cc%3Dd"), "a=b,c=d");
+        let o = json!({"metadata": {"labels": {"a": "b", "c": "d"}}});
+        assert!(matches_selector(&o, Some(&"a=b,c=d".to_string())));
+        assert!(!matches_selector(&o, Some(&"a=x".to_string())));
+    }
+}

@@ -1,0 +1,220 @@
+//! The upload API (`imgup-api`): a Deployment and its Service on port 8080.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{EnvVar, Service};
+
+use super::{
+    API_PORT, Inputs, ServiceWorkload, component_service, env, env_secret, service_deployment,
+    service_port,
+};
+use crate::crd::{Database, ImageUploadStack};
+use crate::resources::{config, postgres, secrets};
+
+pub const COMPONENT: &str = "api";
+
+/// `DATABASE_URL` (both services): the external URL Secret, or a URL to the
+/// in-cluster Postgres that Kubernetes fills in from the password variable.
+pub fn database_env(stack: &ImageUploadStack) -> Vec<EnvVar> {
+    match stack.spec.database() {
+        Database::External(e) => vec![env_secret("DATABASE_URL", &e.url_secret_ref)],
+        Database::Postgres(_) => {
+            let pw = secrets::postgres_password(stack).expect("postgres has a password");
+            vec![
+                env_secret("DATABASE_PASSWORD", &pw),
+                env(
+                    "DATABASE_URL",
+                    format!(
+                        "postgres://{}:$(DATABASE_PASSWORD)@{}:5432/{}",
+                        postgres::DB_USER,
+                        postgres::host(stack),
+                        postgres::DB_NAME
+                    ),
+                ),
+            ]
+        }
+    }
+}
+
+pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
+    let spec = &stack.spec.api;
+    let (access, secret) = secrets::s3_credentials(stack);
+    let mut vars = database_env(stack);
+    vars.push(env_secret("JWT_SECRET", &secrets::jwt_secret(stack)));
+    vars.push(env_secret("S3_ACCESS_KEY", &access));
+    vars.push(env_secret("S3_SECRET_KEY", &secret));
+    service_deployment(
+        stack,
+        ServiceWorkload {
+            component: COMPONENT,
+            image: &spec.image,
+            replicas: spec.replicas,
+            resources: spec.resources.as_ref(),
+            port: API_PORT,
+            config_map: config::api_config_name(stack),
+            config_data: config::api_config_data(stack),
+            env: vars,
+            extra_env: &spec.env,
+        },
+        inputs,
+    )
+}
+
+pub fn service(stack: &ImageUploadStack) -> Service {
+    let exposure = &stack.spec.api.service;
+    component_service(
+        stack,
+        COMPONENT,
+        exposure,
+        vec![service_port("http", API_PORT, exposure.node_port)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crd::{ExternalDatabaseSpec, ImageUploadStackSpec, SecretKeyRef};
+    use crate::resources::CONFIG_HASH_ANNOTATION;
+    use crate::resources::test_support::{assert_hardened, env_secret_ref, env_value, stack};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn api_deployment_is_wired_with_the_contract_variables() {
+        let s = stack(ImageUploadStackSpec::default());
+        let d = deployment(&s, &Inputs::default());
+        assert_eq!(d.metadata.name.as_deref(), Some("demo-api"));
+        let spec = d.spec.unwrap();
+        assert_eq!(spec.replicas, Some(1));
+        let pod = spec.template.spec.unwrap();
+        let c = &pod.containers[0];
+        assert_hardened(c);
+        assert_eq!(c.image.as_deref(), Some("ghcr.io/imgup/imgup-api:0.1.0"));
+        assert_eq!(c.ports.as_ref().unwrap()[0].container_port, 8080);
+        assert_eq!(
+            c.env_from.as_ref().unwrap()[0]
+                .config_map_ref
+                .as_ref()
+                .unwrap()
+                .name,
+            "demo-api-config"
+        );
+        assert_eq!(
+            env_value(c, "DATABASE_URL"),
+            Some("postgres://imgup:$(DATABASE_PASSWORD)@demo-postgres:5432/imgup")
+        );
+        assert_eq!(
+            env_secret_ref(c, "DATABASE_PASSWORD"),
+            Some(("demo-generated".into(), "postgres-password".into()))
+        );
+        assert_eq!(
+            env_secret_ref(c, "JWT_SECRET"),
+            Some(("demo-generated".into(), "jwt-secret".into()))
+        );
+        assert_eq!(
+            env_secret_ref(c, "S3_SECRET_KEY"),
+            Some(("demo-generated".into(), "minio-root-password".into()))
+        );
+        let probe = |p: &Option<k8s_openapi::api::core::v1::Probe>| {
+            p.as_ref()
+                .unwrap()
+                .http_get
+                .as_ref()
+                .unwrap()
+                .path
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(probe(&c.readiness_probe), "/readyz");
+        assert_eq!(probe(&c.liveness_probe), "/healthz");
+        // The password variable must come before the URL that expands it.
+        let names: Vec<_> = c
+            .env
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        let pw = names
+            .iter()
+            .position(|n| *n == "DATABASE_PASSWORD")
+            .unwrap();
+        let url = names.iter().position(|n| *n == "DATABASE_URL").unwrap();
+        assert!(pw < url);
+        assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+    }
+
+    #[test]
+    fn secret_content_change_rolls_the_pods_through_the_config_hash() {
+        let s = stack(ImageUploadStackSpec::default());
+        let mut inputs = Inputs::default();
+        inputs.secrets.insert(
+            "demo-generated".into(),
+            BTreeMap::from([("jwt-secret".into(), b"one".to_vec())]),
+        );
+        let hash = |i: &Inputs| {
+            deployment(&s, i)
+                .spec
+                .unwrap()
+                .template
+                .metadata
+                .unwrap()
+                .annotations
+                .unwrap()[CONFIG_HASH_ANNOTATION]
+                .clone()
+        };
+        let h1 = hash(&inputs);
+        assert_eq!(h1, hash(&inputs));
+        inputs
+            .secrets
+            .get_mut("demo-generated")
+            .unwrap()
+            .insert("jwt-secret".into(), b"two".to_vec());
+        assert_ne!(h1, hash(&inputs));
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.max_upload_bytes = 1;
+        let d = deployment(&stack(spec), &inputs);
+        let h3 = d
+            .spec
+            .unwrap()
+            .template
+            .metadata
+            .unwrap()
+            .annotations
+            .unwrap()[CONFIG_HASH_ANNOTATION]
+            .clone();
+        assert_ne!(hash(&inputs), h3, "policy change must roll the api");
+    }
+
+    #[test]
+    fn external_database_url_comes_from_its_secret_and_extra_env_is_kept() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.database.external = Some(ExternalDatabaseSpec {
+            url_secret_ref: SecretKeyRef {
+                name: "db".into(),
+                key: "url".into(),
+            },
+        });
+        spec.api.replicas = 3;
+        spec.api.env = vec![env("RUST_LOG", "debug")];
+        let d = deployment(&stack(spec), &Inputs::default());
+        let spec = d.spec.unwrap();
+        assert_eq!(spec.replicas, Some(3));
+        let c = &spec.template.spec.unwrap().containers[0];
+        assert_eq!(
+            env_secret_ref(c, "DATABASE_URL"),
+            Some(("db".into(), "url".into()))
+        );
+        assert_eq!(env_value(c, "DATABASE_PASSWORD"), None);
+        assert_eq!(env_value(c, "RUST_LOG"), Some("debug"));
+    }
+
+    #[test]
+    fn api_service_selects_api_pods_on_8080() {
+        let svc = service(&stack(ImageUploadStackSpec::default()));
+        let spec = svc.spec.unwrap();
+        assert_eq!(spec.ports.unwrap()[0].port, 8080);
+        assert_eq!(
+            spec.selector.unwrap()["app.kubernetes.io/name"],
+            "imgup-api"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The bucket Job: creates the upload bucket (idempotently) with the MinIO
+//! client, which speaks to MinIO and to any S3, and sets CORS rules that let
+//! a browser PUT to presigned URLs.
+//!
+//! A Job's pod template cannot change, so the Job is named after a hash of
+//! its content: changed buckets or credentials give a new Job, and the
+//! reconciler removes the stale ones.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{
+    child_name, container_security, env, env_secret, hash_json, labels, owned_meta, pod_security,
+    resources_or, scratch,
+};
+use crate::crd::{ImageUploadStack, Storage};
+use crate::resources::{config, secrets};
+
+pub const COMPONENT: &str = "buckets";
+const UID: i64 = 1000;
+
+/// The shell script the Job runs; settings arrive as environment variables,
+/// never spliced into the script.
+pub const SCRIPT: &str = r#"set -eu
+mc() { command mc --config-dir /tmp/mc "$@"; }
+tries=0
+until mc alias set s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" --api s3v4 --path "$S3_PATH_STYLE" >/dev/null && mc ls s3 >/dev/null; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then echo "S3 at $S3_ENDPOINT not reachable" >&2; exit 1; fi
+  sleep 2
+done
+mc mb --ignore-existing --region "$S3_REGION" "s3/$S3_BUCKET"
+printf '%s' "$CORS_XML" > /tmp/cors.xml
+if ! mc cors set "s3/$S3_BUCKET" /tmp/cors.xml; then
+  echo "this server does not take per-bucket CORS; relying on its server-wide CORS setting" >&2
+fi
+echo "bucket $S3_BUCKET ready"
+"#;
+
+/// The bucket CORS rules: PUT/GET/HEAD from the allowed origins.
+pub fn cors_xml(origins: &[String]) -> String {
+    let mut x = String::from("<CORSConfiguration><CORSRule>");
+    for o in origins {
+        x.push_str(&format!("<AllowedOrigin>{}</AllowedOrigin>", xml_escape(o)));
+    }
+    for m in ["PUT", "GET", "HEAD"] {
+        x.push_str(&format!("<AllowedMethod>{m}</AllowedMethod>"));
+    }
+    x.push_str("<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>");
+    x.push_str("<MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>");
+    x
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub fn job(stack: &ImageUploadStack) -> Job {
+    let (image, region, path_style) = match stack.spec.storage() {
+        Storage::Minio(m) => (m.mc_image.clone(), "us-east-1".to_string(), true),
+        Storage::External(e) => (e.mc_image.clone(), e.region.clone(), e.force_path_style),
+    };
+    let (access, secret) = secrets::s3_credentials(stack);
+    let (tmp_vol, tmp_mount) = scratch("tmp", "/tmp");
+    let container = Container {
+        name: "mc".into(),
+        image: Some(image),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["/bin/sh".into(), "-c".into(), SCRIPT.into()]),
+        env: Some(vec![
+            env("S3_ENDPOINT", config::s3_endpoint(stack)),
+            env("S3_REGION", region),
+            env("S3_BUCKET", stack.spec.buckets.uploads.clone()),
+            env("S3_PATH_STYLE", if path_style { "on" } else { "auto" }),
+            env_secret("S3_ACCESS_KEY", &access),
+            env_secret("S3_SECRET_KEY", &secret),
+            env(
+                "CORS_XML",
+                cors_xml(&stack.spec.buckets.cors_allowed_origins),
+            ),
+        ]),
+        resources: Some(resources_or(None, "10m", "32Mi", "128Mi")),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![tmp_mount]),
+        ..Container::default()
+    };
+    let spec = JobSpec {
+        backoff_limit: Some(10),
+        template: PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(labels(stack, COMPONENT)),
+                ..ObjectMeta::default()
+            }),
+            spec: Some(PodSpec {
+                restart_policy: Some("OnFailure".into()),
+                security_context: Some(pod_security(UID)),
+                automount_service_account_token: Some(false),
+                containers: vec![container],
+                volumes: Some(vec![tmp_vol]),
+                ..PodSpec::default()
+            }),
+        },
+        ..JobSpec::default()
+    };
+    let name = format!(
+        "{}-{}",
+        child_name(stack, COMPONENT),
+        &hash_json(&spec)[..8]
+    );
+    let mut metadata = owned_meta(stack, COMPONENT, name);
+    metadata.annotations = Some(BTreeMap::from([(
+        "imgup.dev/bucket".to_string(),
+        stack.spec.buckets.uploads.clone(),
+    )]));
+    Job {
+        metadata,
+        spec: Some(spec),
+        status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crd::{ExternalS3Spec, ImageUploadStackSpec};
+    use crate::resources::test_support::{assert_hardened, env_secret_ref, env_value, stack};
+
+    #[test]
+    fn job_creates_the_upload_bucket_with_cors_for_browser_puts() {
+        let j = job(&stack(ImageUploadStackSpec::default()));
+        let name = j.metadata.name.clone().unwrap();
+        assert!(name.starts_with("demo-buckets-") && name.len() == "demo-buckets-".len() + 8);
+        let pod = j.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.restart_policy.as_deref(), Some("OnFailure"));
+        let c = &pod.containers[0];
+        assert_hardened(c);
+        assert_eq!(env_value(c, "S3_BUCKET"), Some("uploads"));
+        assert_eq!(
+            env_value(c, "S3_ENDPOINT"),
+            Some("http://demo-minio.imgup.svc:9000")
+        );
+        assert_eq!(
+            env_secret_ref(c, "S3_ACCESS_KEY"),
+            Some(("demo-generated".into(), "minio-root-user".into()))
+        );
+        let cors = env_value(c, "CORS_XML").unwrap();
+        assert!(cors.contains("<AllowedOrigin>*</AllowedOrigin>"));
+        assert!(cors.contains("<AllowedMethod>PUT</AllowedMethod>"));
+        let script = &c.command.as_ref().unwrap()[2];
+        assert!(script.contains("mc mb --ignore-existing"));
+        assert!(
+            !script.contains("uploads"),
+            "settings must come from env, not the script"
+        );
+    }
+
+    #[test]
+    fn changed_bucket_gives_a_new_job_name_and_same_spec_the_same() {
+        let a = job(&stack(ImageUploadStackSpec::default()));
+        let b = job(&stack(ImageUploadStackSpec::default()));
+        assert_eq!(a.metadata.name, b.metadata.name);
+        let mut spec = ImageUploadStackSpec::default();
+        spec.buckets.uploads = "photos".into();
+        let c = job(&stack(spec));
+        assert_ne!(a.metadata.name, c.metadata.name);
+    }
+
+    #[test]
+    fn external_s3_job_uses_its_endpoint_region_and_credentials() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.storage.external = Some(ExternalS3Spec {
+            endpoint: "https://s3.eu-west-1.amazonaws.com".into(),
+            region: "eu-west-1".into(),
+            credentials_secret: "aws".into(),
+            force_path_style: false,
+            mc_image: "minio/mc:test".into(),
+            ..ExternalS3Spec::default()
+        });
+        let j = job(&stack(spec));
+        let c = &j.spec.unwrap().template.spec.unwrap().containers[0];
+        assert_eq!(c.image.as_deref(), Some("minio/mc:test"));
+        assert_eq!(env_value(c, "S3_REGION"), Some("eu-west-1"));
+        assert_eq!(env_value(c, "S3_PATH_STYLE"), Some("auto"));
+        assert_eq!(
+            env_secret_ref(c, "S3_SECRET_KEY"),
+            Some(("aws".into(), "secret-key".into()))
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_escaped() {
+        let x = cors_xml(&["https://a.example/<x>&".into()]);
+        assert!(x.contains("<AllowedOrigin>https://a.example/&lt;x&gt;&amp;</AllowedOrigin>"));
+    }
+}

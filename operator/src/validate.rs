@@ -1,0 +1,192 @@
+//! Checks on a spec that its schema cannot express. A spec that fails them
+//! becomes a `Ready=False, reason=InvalidSpec` condition naming every
+//! problem, not a crash loop.
+
+use crate::crd::{ImageUploadStackSpec, ServiceExposure, ServiceType, Storage};
+
+/// Every problem with the spec; empty when it is fine.
+pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
+    let mut p = Vec::new();
+    if spec.storage.minio.is_some() && spec.storage.external.is_some() {
+        p.push("storage: set either minio or external, not both".to_string());
+    }
+    if spec.database.postgres.is_some() && spec.database.external.is_some() {
+        p.push("database: set either postgres or external, not both".to_string());
+    }
+    if !valid_bucket_name(&spec.buckets.uploads) {
+        p.push(format!(
+            "buckets.uploads: {:?} is not a valid S3 bucket name (3-63 lowercase letters, digits, '-' or '.')",
+            spec.buckets.uploads
+        ));
+    }
+    if spec.buckets.cors_allowed_origins.is_empty() {
+        p.push("buckets.corsAllowedOrigins: name at least one origin (or \"*\")".to_string());
+    }
+    for m in &spec.policy.allowed_mime_types {
+        if !m.starts_with("image/") || m.len() <= "image/".len() {
+            p.push(format!(
+                "policy.allowedMimeTypes: {m:?} is not an image type"
+            ));
+        }
+    }
+    if spec.policy.max_upload_bytes <= 0 {
+        p.push("policy.maxUploadBytes: must be positive".to_string());
+    }
+    if !(1..=604_800).contains(&spec.policy.presign_expires_seconds) {
+        p.push("policy.presignExpiresSeconds: must be between 1 and 604800".to_string());
+    }
+    let mut urls = vec![("auth.frontendUrl", Some(&spec.auth.frontend_url))];
+    urls.push(("auth.publicUrl", spec.auth.public_url.as_ref()));
+    if let Some(m) = &spec.storage.minio {
+        urls.push(("storage.minio.publicEndpoint", m.public_endpoint.as_ref()));
+        if !valid_quantity(&m.size) {
+            p.push(format!(
+                "storage.minio.size: {:?} is not a quantity like 10Gi",
+                m.size
+            ));
+        }
+    }
+    if let Some(e) = &spec.storage.external {
+        urls.push(("storage.external.endpoint", Some(&e.endpoint)));
+        urls.push((
+            "storage.external.publicEndpoint",
+            e.public_endpoint.as_ref(),
+        ));
+    }
+    if let Some(pg) = &spec.database.postgres
+        && !valid_quantity(&pg.size)
+    {
+        p.push(format!(
+            "database.postgres.size: {:?} is not a quantity like 5Gi",
+            pg.size
+        ));
+    }
+    if let Some(o) = &spec.auth.oidc {
+        urls.push(("auth.oidc.issuerUrl", Some(&o.issuer_url)));
+    }
+    for (field, url) in urls {
+        if let Some(u) = url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            p.push(format!("{field}: {u:?} is not an http(s) URL"));
+        }
+    }
+    for e in &spec.auth.admin_emails {
+        if !e.contains('@') {
+            p.push(format!("auth.adminEmails: {e:?} is not an email address"));
+        }
+    }
+    let mut exposures = vec![
+        ("api.service", &spec.api.service),
+        ("auth.service", &spec.auth.service),
+    ];
+    if let Storage::Minio(_) = spec.storage()
+        && let Some(m) = &spec.storage.minio
+    {
+        exposures.push(("storage.minio.service", &m.service));
+    }
+    for (field, e) in exposures {
+        check_exposure(field, e, &mut p);
+    }
+    p
+}
+
+fn check_exposure(field: &str, e: &ServiceExposure, p: &mut Vec<String>) {
+    if e.node_port.is_some() && e.type_ == ServiceType::ClusterIP {
+        p.push(format!(
+            "{field}.nodePort: needs type NodePort or LoadBalancer"
+        ));
+    }
+}
+
+/// S3 bucket naming rules (the subset every S3 implementation accepts).
+pub fn valid_bucket_name(b: &str) -> bool {
+    let ok_chars = b
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    (3..=63).contains(&b.len())
+        && ok_chars
+        && edge(b.chars().next())
+        && edge(b.chars().last())
+        && !b.contains("..")
+}
+
+/// A storage quantity: a decimal number with an optional binary or decimal suffix.
+pub fn valid_quantity(q: &str) -> bool {
+    let digits = q.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &q[digits.len()..];
+    let parts: Vec<&str> = digits.split('.').collect();
+    parts.len() <= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crd::{ExternalS3Spec, MinioSpec};
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(
+            problems(&ImageUploadStackSpec::default()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn both_storages_and_bad_policy_are_each_reported() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.storage.minio = Some(MinioSpec::default());
+        spec.storage.external = Some(ExternalS3Spec {
+            endpoint: "s3.example.com".into(),
+            credentials_secret: "s3".into(),
+            ..ExternalS3Spec::default()
+        });
+        spec.policy.allowed_mime_types = vec!["application/pdf".into()];
+        spec.buckets.uploads = "Bad_Bucket".into();
+        let p = problems(&spec);
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(p[0].contains("not both"));
+        assert!(p.iter().any(|m| m.contains("Bad_Bucket")));
+        assert!(p.iter().any(|m| m.contains("application/pdf")));
+        assert!(p.iter().any(|m| m.contains("storage.external.endpoint")));
+    }
+
+    #[test]
+    fn bucket_names_and_quantities() {
+        for ok in ["uploads", "my-bucket.1", "abc"] {
+            assert!(valid_bucket_name(ok), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "Uploads",
+            "-x-",
+            "a..b",
+            "under_score",
+            &"a".repeat(64),
+        ] {
+            assert!(!valid_bucket_name(bad), "{bad}");
+        }
+        for ok in ["10Gi", "500Mi", "1000", "1G", "1.5Gi"] {
+            assert!(valid_quantity(ok), "{ok}");
+        }
+        for bad in ["", "Gi", "10 Gi", "10GB", "1.5.3Gi"] {
+            assert!(!valid_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn node_port_needs_a_node_port_service() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.api.service.node_port = Some(30080);
+        let p = problems(&spec);
+        assert_eq!(
+            p,
+            vec!["api.service.nodePort: needs type NodePort or LoadBalancer"]
+        );
+    }
+}

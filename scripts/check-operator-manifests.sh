@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Offline checks of everything the operator ships or emits (no cluster needed):
+#   - `crdgen` output equals crds/imageuploadstacks.yaml (and the chart's copy);
+#   - the CRD, every object `imgup-operator render` emits for every sample, and
+#     the Helm chart rendered with several value sets pass the official
+#     Kubernetes JSON schemas in strict mode (PyPI kubernetes-validate);
+#   - the chart passes `helm lint --strict` (PyPI helm-python-sdk, the Helm v4
+#     library) and its RBAC has no wildcards;
+#   - every sample in operator/samples validates against the CRD's own
+#     openAPIV3Schema (PyPI jsonschema), and every sample in
+#     operator/samples/invalid is rejected by it.
+# Python tools go into a venv under ${IMGUP_CACHE:-$HOME/.cache/imgup}/venv-k8s.
+# Rendered files land in ${CARGO_TARGET_DIR:-target}/operator-manifests.
+# Exits non-zero when any check fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# The Kubernetes version the operator is built against (k8s-openapi feature
+# v1_33 in Cargo.toml); the schemas are checked for that version.
+K8S_VERSION=1.33
+CACHE="${IMGUP_CACHE:-$HOME/.cache/imgup}"
+VENV="$CACHE/venv-k8s"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$TARGET/operator-manifests"
+PY_PACKAGES=(kubernetes-validate==1.37.0 jsonschema==4.26.0 helm-python-sdk==0.2.2 PyYAML==6.0.4)
+
+# --- tools -------------------------------------------------------------------
+STAMP="$VENV/.imgup-packages"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "${PY_PACKAGES[*]}" ]; then
+  echo "setting up $VENV"
+  rm -rf "$VENV"
+  mkdir -p "$CACHE"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+  echo "${PY_PACKAGES[*]}" > "$STAMP"
+fi
+PY="$VENV/bin/python"
+KV=("$VENV/bin/kubernetes-validate" --strict --kubernetes-version "$K8S_VERSION")
+
+echo "building imgup-operator"
+cargo build --quiet --locked -p imgup-operator --bins
+BIN="$TARGET/debug"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+passed=0
+failed=0
+check() {
+  local name="$1"
+  shift
+  if "$@" >"$OUT/.last.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    sed 's/^/     /' "$OUT/.last.log"
+  fi
+}
+fails() { ! "$@"; }
+
+# kubernetes-validate prints failures but must also exit non-zero on them;
+# a warning (e.g. a kind it does not know) counts as a failure here too.
+strict_validate() {
+  local out
+  out="$("${KV[@]}" "$@" 2>&1)" || { echo "$out"; return 1; }
+  echo "$out"
+  if grep -qiE "warn|error|fail" <<<"$out"; then return 1; fi
+}
+
+# Validates manifests against the CRD's own openAPIV3Schema.
+cr_schema_validate() {
+  "$PY" - "$ROOT/crds/imageuploadstacks.yaml" "$@" <<'PY'
+import sys, yaml, jsonschema
+
+crd = yaml.safe_load(open(sys.argv[1]))
+(version,) = [v for v in crd["spec"]["versions"] if v["storage"]]
+
+def to_json_schema(node):
+    """OpenAPI v3.0 (as Kubernetes uses it) to JSON Schema: `nullable`."""
+    if isinstance(node, dict):
+        out = {k: to_json_schema(v) for k, v in node.items()
+               if k != "nullable" and not k.startswith("x-kubernetes-")}
+        if node.get("nullable") and "type" in out:
+            out["type"] = [out["type"], "null"]
+        return out
+    if isinstance(node, list):
+        return [to_json_schema(v) for v in node]
+    return node
+
+schema = to_json_schema(version["schema"]["openAPIV3Schema"])
+validator = jsonschema.Draft7Validator(schema)
+bad = 0
+for path in sys.argv[2:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if doc is None:
+            continue
+        assert doc.get("apiVersion") == f'{crd["spec"]["group"]}/{version["name"]}', doc.get("apiVersion")
+        assert doc.get("kind") == crd["spec"]["names"]["kind"], doc.get("kind")
+        for e in validator.iter_errors(doc):
+            bad += 1
+            print(f"{path}: {'/'.join(map(str, e.path))}: {e.message}")
+sys.exit(1 if bad else 0)
+PY
+}
+
+# --- the CRD -----------------------------------------------------------------
+check "crdgen output equals crds/imageuploadstacks.yaml" \
+  diff -u crds/imageuploadstacks.yaml <("$BIN/crdgen")
+check "chart carries the same CRD" \
+  diff -u crds/imageuploadstacks.yaml charts/imgup-operator/crds/imageuploadstacks.yaml
+check "CRD passes the Kubernetes $K8S_VERSION schema (strict)" \
+  strict_validate crds/imageuploadstacks.yaml
+
+# --- the samples -------------------------------------------------------------
+for f in operator/samples/*.yaml; do
+  s="$(basename "$f" .yaml)"
+  check "sample $s matches the CRD schema" cr_schema_validate "$f"
+  check "sample $s renders" sh -c '"$1" render "$2" > "$3"' _ "$BIN/imgup-operator" "$f" "$OUT/sample-$s.yaml"
+  check "objects emitted for sample $s pass the Kubernetes $K8S_VERSION schemas (strict)" \
+    strict_validate "$OUT/sample-$s.yaml"
+done
+for f in operator/samples/invalid/*.yaml; do
+  check "invalid sample $(basename "$f" .yaml) is rejected by the CRD schema" fails cr_schema_validate "$f"
+done
+
+# The validators themselves must be able to fail (guards against a check
+# that passes whatever it is given).
+cat >"$OUT/negative-deployment.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: x}
+spec:
+  replicas: 1
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers: [{name: c, image: x, notAField: true}]
+EOF
+check "strict Kubernetes validation rejects an unknown field" fails strict_validate "$OUT/negative-deployment.yaml"
+
+# --- the Helm chart ----------------------------------------------------------
+helm_check() {
+  "$PY" - "$ROOT/charts/imgup-operator" "$OUT" "$K8S_VERSION" <<'PY'
+import json, sys, yaml
+import helm_python as helm
+
+chart_dir, out, k8s = sys.argv[1], sys.argv[2], sys.argv[3]
+report = helm.lint(chart_dir, strict=True, kube_version=f"v{k8s}.0")
+problems = [m for m in report["messages"] if m["severity"] >= 2] + report["errors"]
+if problems:
+    print("helm lint:", json.dumps(problems, indent=2))
+    sys.exit(1)
+
+value_sets = {
+    "default": {},
+    "ha": {"replicaCount": 2, "metrics": {"service": {"enabled": False}},
+           "image": {"tag": "0.1.1", "pullPolicy": "Always"},
+           "nodeSelector": {"kubernetes.io/os": "linux"},
+           "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
+           "podAnnotations": {"prometheus.io/scrape": "true"}},
+    "no-leader-election": {"leaderElection": {"enabled": False},
+                           "serviceAccount": {"create": False, "name": "existing"}},
+}
+chart = helm.Chart.load(chart_dir)
+for name, values in value_sets.items():
+    rendered = chart.render(values, name="imgup-operator", namespace="imgup-system", is_install=True)
+    docs = [d for path, text in sorted(rendered.items()) if path.endswith((".yaml", ".yml"))
+            for d in yaml.safe_load_all(text) if d]
+    kinds = sorted(d["kind"] for d in docs)
+    print(name, kinds)
+    for d in docs:
+        if d["kind"] in ("ClusterRole", "Role"):
+            for rule in d["rules"]:
+                for field in ("apiGroups", "resources", "verbs"):
+                    if "*" in rule.get(field, []):
+                        print(f"{name}: wildcard in {d['kind']} {field}: {rule}")
+                        sys.exit(1)
+        if d["kind"] == "Deployment":
+            pod = d["spec"]["template"]["spec"]
+            c = pod["containers"][0]
+            sc = c["securityContext"]
+            assert sc["readOnlyRootFilesystem"] and sc["runAsNonRoot"], "hardening"
+            assert c["resources"]["requests"] and c["resources"]["limits"], "requests and limits"
+            assert c["livenessProbe"] and c["readinessProbe"], "probes"
+    with open(f"{out}/chart-{name}.yaml", "w") as f:
+        yaml.safe_dump_all(docs, f, sort_keys=False)
+PY
+}
+check "chart lints (strict) and renders with default, ha and no-leader-election values" helm_check
+for v in default ha no-leader-election; do
+  if [ -f "$OUT/chart-$v.yaml" ]; then
+    check "chart rendered with $v values passes the Kubernetes $K8S_VERSION schemas (strict)" \
+      strict_validate "$OUT/chart-$v.yaml"
+  fi
+done
+
+echo
+echo "operator manifests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
