@@ -119,6 +119,7 @@ check "CRD passes the Kubernetes $K8S_VERSION schema (strict)" \
 for f in operator/samples/*.yaml; do
   s="$(basename "$f" .yaml)"
   check "sample $s matches the CRD schema" cr_schema_validate "$f"
+  # shellcheck disable=SC2016 # the inner shell expands its own arguments
   check "sample $s renders" sh -c '"$1" render "$2" > "$3"' _ "$BIN/imgup-operator" "$f" "$OUT/sample-$s.yaml"
   check "objects emitted for sample $s pass the Kubernetes $K8S_VERSION schemas (strict)" \
     strict_validate "$OUT/sample-$s.yaml"
