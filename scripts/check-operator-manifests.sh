@@ -144,6 +144,123 @@ spec:
 EOF
 check "strict Kubernetes validation rejects an unknown field" fails strict_validate "$OUT/negative-deployment.yaml"
 
+# --- the operator binary -----------------------------------------------------
+# Runs the real binary against a minimal fake API server (HTTP, in Python):
+# it must take the leader Lease, watch stacks and their workloads, answer
+# /healthz and /metrics, stay small when idle, and on SIGTERM release the
+# Lease and exit 0.
+smoke_binary() {
+  "$PY" - "$BIN/imgup-operator" "$OUT" <<'PY'
+import json, os, signal, socket, subprocess, sys, threading, time, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+binary, out = sys.argv[1], sys.argv[2]
+calls, leases = [], {}
+
+class Api(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def reply(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def read(self):
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+    def do_GET(self):
+        path, _, query = self.path.partition("?")
+        watch = "watch=true" in query or "watch=1" in query
+        calls.append(f"GET {path}" + (" watch" if watch else ""))
+        if "/leases/" in path:
+            lease = leases.get(path.rsplit("/", 1)[1])
+            if lease:
+                return self.reply(200, lease)
+            return self.reply(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                    "code": 404, "reason": "NotFound", "message": "not found"})
+        if watch:  # an open watch with no events
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(600)
+            return
+        self.reply(200, {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": []})
+    def do_POST(self):
+        obj = self.read()
+        calls.append(f"POST {self.path.partition('?')[0]} holder={obj['spec'].get('holderIdentity')}")
+        obj["metadata"]["resourceVersion"] = "1"
+        leases[obj["metadata"]["name"]] = obj
+        self.reply(201, obj)
+    def do_PUT(self):
+        obj = self.read()
+        calls.append(f"PUT {self.path.partition('?')[0]} holder={obj['spec'].get('holderIdentity')}")
+        obj["metadata"]["resourceVersion"] = str(int(obj["metadata"]["resourceVersion"]) + 1)
+        leases[obj["metadata"]["name"]] = obj
+        self.reply(200, obj)
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+srv.daemon_threads = True
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+kubeconfig = os.path.join(out, "fake-kubeconfig.yaml")
+with open(kubeconfig, "w") as f:
+    json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "fake",
+               "clusters": [{"name": "fake", "cluster": {"server": f"http://127.0.0.1:{srv.server_address[1]}"}}],
+               "users": [{"name": "fake", "user": {}}],
+               "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": "imgup-system"}}]}, f)
+sock = socket.socket(); sock.bind(("127.0.0.1", 0)); metrics_port = sock.getsockname()[1]; sock.close()
+env = dict(os.environ, KUBECONFIG=kubeconfig, METRICS_ADDR=f"127.0.0.1:{metrics_port}",
+           POD_NAME="smoke-0", POD_NAMESPACE="imgup-system", LEASE_DURATION_SECONDS="3", RUST_LOG="info")
+log = open(os.path.join(out, "operator-smoke.log"), "w")
+op = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}{path}", timeout=2) as r:
+        return r.status, r.read().decode()
+
+def wait_for(what, pred, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if pred():
+                return
+        except OSError:
+            pass
+        if op.poll() is not None:
+            sys.exit(f"operator exited early ({op.returncode}); see {log.name}")
+        time.sleep(0.2)
+    op.kill()
+    sys.exit(f"timed out waiting for {what}; calls: {calls}")
+
+try:
+    wait_for("leadership", lambda: "imgup_operator_leader 1" in get("/metrics")[1])
+    want = ["GET /apis/imgup.dev/v1alpha1/imageuploadstacks watch", "GET /apis/apps/v1/deployments watch",
+            "GET /apis/apps/v1/statefulsets watch", "GET /apis/batch/v1/jobs watch"]
+    wait_for("watches", lambda: all(w in calls for w in want))
+    lease = "/apis/coordination.k8s.io/v1/namespaces/imgup-system/leases"
+    assert f"POST {lease} holder=smoke-0" in calls, calls
+    wait_for("a lease renewal", lambda: f"PUT {lease}/imgup-operator holder=smoke-0" in calls)
+    assert get("/healthz") == (200, "ok")
+    assert get("/readyz")[0] == 200
+    time.sleep(2)  # idle
+    rss_kb = int([l.split()[1] for l in open(f"/proc/{op.pid}/status") if l.startswith("VmRSS")][0])
+    print(f"idle resident memory: {rss_kb / 1024:.1f} MiB (debug build)")
+    assert rss_kb < 64 * 1024, "idle operator uses more than 64 MiB"
+    op.send_signal(signal.SIGTERM)
+    code = op.wait(timeout=15)
+    assert code == 0, f"exit code {code} after SIGTERM"
+    assert calls[-1] == f"PUT {lease}/imgup-operator holder=None", f"lease not released: {calls[-3:]}"
+    print("leader lease taken, renewed and released; watches up; clean exit")
+finally:
+    if op.poll() is None:
+        op.kill()
+PY
+}
+check "operator binary leads, watches, serves health and metrics, exits cleanly" smoke_binary
+grep -h "idle resident" "$OUT/.last.log" | sed 's/^/     /' || true
+
 # --- the Helm chart ----------------------------------------------------------
 helm_check() {
   "$PY" - "$ROOT/charts/imgup-operator" "$OUT" "$K8S_VERSION" <<'PY'
