@@ -568,3 +568,79 @@ async fn deletion_with_delete_removes_this_stacks_volumes_and_secret_only() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn an_object_deleted_behind_the_operators_back_is_recreated_alone() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let api = format!("{DEPLOY}/demo-api");
+    // Delete it as `kubectl delete deploy demo-api` would.
+    let deploys: Api<Deployment> = Api::namespaced(fake.client(), "imgup");
+    deploys
+        .delete("demo-api", &DeleteParams::default())
+        .await
+        .unwrap();
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let writes: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| !l.starts_with("GET "))
+        .filter(|l| !l.contains("/events"))
+        .collect();
+    assert_eq!(writes, vec![format!("PATCH[apply] {api}")]);
+    assert!(fake.get(&api).is_some());
+}
+
+#[tokio::test]
+async fn external_storage_and_database_run_only_the_services() {
+    let fake = FakeApi::new();
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "storage": {"external": {"endpoint": "https://s3.example.com", "credentialsSecret": "s3"}},
+        "database": {"external": {"urlSecretRef": {"name": "db", "key": "url"}}},
+    }))
+    .unwrap();
+    store_stack(&fake, spec, true);
+    for (name, data) in [
+        ("s3", json!({"access-key": "YWs=", "secret-key": "c2s="})),
+        ("db", json!({"url": "cG9zdGdyZXM6Ly9kYg=="})),
+    ] {
+        fake.put(
+            &format!("{SECRETS}/{name}"),
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": data}),
+        );
+    }
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("PATCH[apply] ").map(String::from))
+        .collect();
+    let job = job_name(&fake);
+    assert_eq!(
+        applied,
+        vec![
+            format!("{CM}/demo-api-config"),
+            format!("{CM}/demo-auth-config"),
+            format!("{JOBS}/{job}"),
+            format!("{DEPLOY}/demo-api"),
+            format!("{SVC}/demo-api"),
+            format!("{DEPLOY}/demo-auth"),
+            format!("{SVC}/demo-auth"),
+            format!("{STACK}/status"),
+        ]
+    );
+    for t in ["DatabaseReady", "StorageReady"] {
+        let c = condition(&fake, t);
+        assert_eq!(
+            (c["status"].as_str(), c["reason"].as_str()),
+            (Some("True"), Some("External"))
+        );
+    }
+    let cm = fake.get(&format!("{CM}/demo-api-config")).unwrap();
+    assert_eq!(cm["data"]["S3_ENDPOINT"], "https://s3.example.com");
+}
