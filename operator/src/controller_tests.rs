@@ -644,3 +644,152 @@ async fn external_storage_and_database_run_only_the_services() {
     let cm = fake.get(&format!("{CM}/demo-api-config")).unwrap();
     assert_eq!(cm["data"]["S3_ENDPOINT"], "https://s3.example.com");
 }
+
+/// (verb, apiGroup, resource) triples a ClusterRole/Role in the chart's
+/// rbac.yaml grants. The template's Helm expressions only sit in metadata
+/// and around documents, so dropping those lines leaves the rules intact.
+fn chart_rbac_grants() -> Vec<(String, String, String, String)> {
+    let text = include_str!("../../charts/imgup-operator/templates/rbac.yaml");
+    let plain: String = text
+        .lines()
+        .filter(|l| !l.contains("{{"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut grants = Vec::new();
+    for doc in plain.split("\n---\n") {
+        let v: Value = serde_norway::from_str(doc).unwrap();
+        let kind = v["kind"].as_str().unwrap().to_string();
+        for rule in v["rules"].as_array().into_iter().flatten() {
+            for g in rule["apiGroups"].as_array().unwrap() {
+                for r in rule["resources"].as_array().unwrap() {
+                    for verb in rule["verbs"].as_array().unwrap() {
+                        let s = |x: &Value| x.as_str().unwrap().to_string();
+                        grants.push((kind.clone(), s(verb), s(g), s(r)));
+                    }
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// The verbs, API group and resource a logged call needs.
+fn needs(call: &str) -> Vec<(String, String, String)> {
+    let (method, rest) = call.split_once(' ').unwrap();
+    let path = rest.split('?').next().unwrap();
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let group = if segs[0] == "api" { "" } else { segs[1] };
+    let i = segs.iter().position(|s| *s == "namespaces").unwrap();
+    let mut resource = segs[i + 2].to_string();
+    if let Some(sub) = segs.get(i + 4) {
+        resource = format!("{resource}/{sub}");
+    }
+    let verbs: &[&str] = match method {
+        "GET" => &["get"],
+        "LIST" => &["list"],
+        "POST" => &["create"],
+        "PUT" => &["update"],
+        // Server-side apply creates what is missing.
+        "PATCH[apply]" if !resource.contains('/') => &["patch", "create"],
+        m if m.starts_with("PATCH") => &["patch"],
+        "DELETE" => &["delete"],
+        "DELETECOLLECTION" => &["deletecollection"],
+        other => panic!("unmapped call {other}"),
+    };
+    verbs
+        .iter()
+        .map(|v| (v.to_string(), group.to_string(), resource.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused() {
+    let fake = FakeApi::new();
+    let mut log = Vec::new();
+    // Leader election.
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(fake.client(), "imgup");
+    let elector =
+        crate::leader::LeaderElector::new(leases, "imgup-operator", "a", Duration::from_secs(15));
+    elector.try_acquire(Timestamp::now()).await.unwrap();
+    elector.try_acquire(Timestamp::now()).await.unwrap();
+    // A stack's life: finalizer, first pass with a user secret, a repaired
+    // generated secret, readiness, a spec change, deletion with Delete.
+    let mut spec = ImageUploadStackSpec::default();
+    spec.retention = RetentionPolicy::Delete;
+    spec.auth.jwt_secret_ref = Some(SecretKeyRef {
+        name: "jwt".into(),
+        key: "k".into(),
+    });
+    store_stack(&fake, spec, false);
+    fake.put(
+        &format!("{SECRETS}/jwt"),
+        json!({"metadata": {"name": "jwt"}, "data": {"k": "eA=="}}),
+    );
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    pass(&fake, &ctx).await.unwrap();
+    let mut secret = fake.get(GENERATED).unwrap();
+    secret["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("session-secret");
+    fake.put(GENERATED, secret);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    let mut stack = fake.get(STACK).unwrap();
+    stack["spec"]["buckets"] = json!({"uploads": "photos"});
+    fake.put(STACK, stack);
+    pass(&fake, &ctx).await.unwrap();
+    let mut stack = fake.get(STACK).unwrap();
+    stack["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+    fake.put(STACK, stack);
+    pass(&fake, &ctx).await.unwrap();
+    log.extend(fake.take_log());
+
+    let grants = chart_rbac_grants();
+    let allowed = |verb: &str, group: &str, resource: &str, kind: &str| {
+        grants
+            .iter()
+            .any(|(k, v, g, r)| k == kind && v == verb && g == group && r == resource)
+    };
+    let mut checked = std::collections::BTreeSet::new();
+    for call in &log {
+        for (verb, group, resource) in needs(call) {
+            let kind = if resource == "leases" {
+                "Role"
+            } else {
+                "ClusterRole"
+            };
+            assert!(
+                allowed(&verb, &group, &resource, kind),
+                "{kind} lacks {verb} on {group}/{resource} (for {call})"
+            );
+            checked.insert(format!("{verb} {group}/{resource}"));
+        }
+    }
+    // The controller also lists and watches these (not part of a pass).
+    for (group, resource) in [
+        ("imgup.dev", "imageuploadstacks"),
+        ("apps", "deployments"),
+        ("apps", "statefulsets"),
+        ("batch", "jobs"),
+    ] {
+        for verb in ["list", "watch"] {
+            assert!(
+                allowed(verb, group, resource, "ClusterRole"),
+                "{verb} {group}/{resource}"
+            );
+        }
+    }
+    // Least privilege: every grant is used by a call above or by a watch.
+    for (_, verb, group, resource) in &grants {
+        assert!(!verb.contains('*') && !group.contains('*') && !resource.contains('*'));
+        let key = format!("{verb} {group}/{resource}");
+        let watched = matches!(verb.as_str(), "list" | "watch")
+            && ["imageuploadstacks", "deployments", "statefulsets", "jobs"]
+                .contains(&resource.as_str());
+        assert!(watched || checked.contains(&key), "unused grant: {key}");
+    }
+}
