@@ -715,8 +715,10 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
     elector.try_acquire(Timestamp::now()).await.unwrap();
     // A stack's life: finalizer, first pass with a user secret, a repaired
     // generated secret, readiness, a spec change, deletion with Delete.
-    let mut spec = ImageUploadStackSpec::default();
-    spec.retention = RetentionPolicy::Delete;
+    let mut spec = ImageUploadStackSpec {
+        retention: RetentionPolicy::Delete,
+        ..ImageUploadStackSpec::default()
+    };
     spec.auth.jwt_secret_ref = Some(SecretKeyRef {
         name: "jwt".into(),
         key: "k".into(),
