@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
@@ -8,7 +10,7 @@ use crate::state::AppState;
 
 /// The caller, proven by a valid bearer token.
 #[derive(Debug, Clone)]
-pub struct AuthUser(pub Claims);
+pub struct AuthUser(pub Arc<Claims>);
 
 impl AuthUser {
     pub fn id(&self) -> &str {

@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use imgup_jwt::CachedVerifier;
+use imgup_policy::KeyMinter;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
@@ -12,6 +14,9 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
 use crate::store::PgPostStore;
+
+/// Verified tokens remembered (about 5 MB at most).
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
 /// The Postgres migrations shared by imgup's services.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -60,8 +65,9 @@ pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
     Ok(AppState {
         posts: Arc::new(PgPostStore::new(pool)),
         storage: Arc::new(storage),
-        verifier: Arc::new(verifier),
+        verifier: Arc::new(CachedVerifier::new(verifier, TOKEN_CACHE_CAPACITY)),
         policy: Arc::new(config.policy.upload_policy()),
+        keys: Arc::new(KeyMinter::new(config.jwt.secret.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
     })
 }

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use imgup_jwt::JwtVerifier;
-use imgup_policy::UploadPolicy;
+use imgup_jwt::CachedVerifier;
+use imgup_policy::{KeyMinter, UploadPolicy};
 
 use crate::storage::ObjectStorage;
 use crate::store::PostStore;
@@ -12,7 +12,8 @@ use crate::store::PostStore;
 pub struct AppState {
     pub posts: Arc<dyn PostStore>,
     pub storage: Arc<ObjectStorage>,
-    pub verifier: Arc<JwtVerifier>,
+    pub verifier: Arc<CachedVerifier>,
     pub policy: Arc<UploadPolicy>,
+    pub keys: Arc<KeyMinter>,
     pub presign_expiry: Duration,
 }

@@ -2,7 +2,7 @@
 //! complete it (check what actually landed in the bucket), remove it. Each step
 //! leaves nothing half-done behind when it fails.
 
-use imgup_policy::{ImageFormat, ObjectKey, UploadRequest};
+use imgup_policy::{ImageFormat, ObjectKey, UploadRequest, ValidatedUpload, ValidationError};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -20,26 +20,32 @@ pub struct NewUpload<'a> {
     pub title: Option<&'a str>,
 }
 
+/// A key and the URL its image must be PUT to; nothing is recorded yet.
+pub struct PreparedUpload {
+    pub key: ObjectKey,
+    pub presigned_url: String,
+    pub valid: ValidatedUpload,
+}
+
 /// A pending post and the URL its image must be PUT to.
 pub struct StartedUpload {
     pub post: Post,
     pub presigned_url: String,
 }
 
-pub async fn start(
+/// Validates the upload, mints a key for the caller and presigns the PUT: no
+/// database and no S3 round trip, which is what keeps `POST /uploads` fast.
+pub fn prepare(
     state: &AppState,
     user: &AuthUser,
-    upload: NewUpload<'_>,
-) -> Result<StartedUpload, ApiError> {
+    upload: &NewUpload<'_>,
+) -> Result<PreparedUpload, ApiError> {
     let valid = state.policy.validate(&UploadRequest {
         filename: upload.filename,
         content_type: upload.content_type,
         size: upload.size,
     })?;
-    let title = upload.title.map(check_title).transpose()?;
-    let size_bytes = i64::try_from(valid.size)
-        .map_err(|_| ApiError::Validation(imgup_policy::ValidationError::FileTooLarge))?;
-    let key = ObjectKey::generate(valid.format);
+    let key = state.keys.mint(valid.format, user.id());
     let presigned_url = state.storage.presign(
         key.as_str(),
         Presign::Put {
@@ -48,20 +54,37 @@ pub async fn start(
         },
         state.presign_expiry,
     )?;
+    Ok(PreparedUpload {
+        key,
+        presigned_url,
+        valid,
+    })
+}
+
+/// [`prepare`], then records a pending post for the upload.
+pub async fn start(
+    state: &AppState,
+    user: &AuthUser,
+    upload: NewUpload<'_>,
+) -> Result<StartedUpload, ApiError> {
+    let title = upload.title.map(check_title).transpose()?;
+    let prepared = prepare(state, user, &upload)?;
+    let size_bytes = i64::try_from(prepared.valid.size)
+        .map_err(|_| ApiError::Validation(ValidationError::FileTooLarge))?;
     let post = state
         .posts
         .create(NewPost {
             user_id: user.id().to_owned(),
-            image_key: key.as_str().to_owned(),
+            image_key: prepared.key.as_str().to_owned(),
             title,
-            filename: valid.filename,
-            content_type: valid.content_type.to_owned(),
+            filename: prepared.valid.filename,
+            content_type: prepared.valid.content_type.to_owned(),
             size_bytes,
         })
         .await?;
     Ok(StartedUpload {
         post,
-        presigned_url,
+        presigned_url: prepared.presigned_url,
     })
 }
 

@@ -92,6 +92,7 @@ async fn the_binary_migrates_serves_logs_json_and_stops_on_sigterm(pool: PgPool)
         .env("S3_ENDPOINT", s3.endpoint())
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,tower_http=debug")
         .spawn()
         .expect("start imgup-api");
     let base = format!("http://127.0.0.1:{port}");

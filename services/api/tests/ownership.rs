@@ -118,3 +118,48 @@ async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert!(!app.object_exists(key).await);
 }
+
+#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+async fn a_raw_upload_key_is_readable_by_its_uploader_and_admins_only(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let alice = app.tokens.user("alice");
+    let ticket: Value = app
+        .post("/uploads", &alice)
+        .json(&serde_json::json!({ "filename": "cat.png", "contentType": "image/png", "size": 10 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = ticket["objectKey"].as_str().unwrap();
+
+    let own = app
+        .get(&format!("/images/{key}"), &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let admin = app
+        .get(&format!("/images/{key}"), &app.tokens.admin("root"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), StatusCode::OK);
+    let other = app
+        .get(&format!("/images/{key}"), &app.tokens.user("bob"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(other, StatusCode::NOT_FOUND).await,
+        "image not found"
+    );
+    // "alice" with another id prefix is another user: the key is bound to the exact id.
+    let lookalike = app
+        .get(&format!("/images/{key}"), &app.tokens.user("alice2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookalike.status(), StatusCode::NOT_FOUND);
+}

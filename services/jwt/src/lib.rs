@@ -1,11 +1,13 @@
 //! The token format both services agree on: the claims, how they are signed and
 //! how they are checked. `imgup-auth` signs, `imgup-api` verifies.
 
+mod cache;
 mod claims;
 mod settings;
 mod signer;
 mod verifier;
 
+pub use cache::CachedVerifier;
 pub use claims::{Claims, Role};
 pub use settings::{JwtSettings, MIN_SECRET_BYTES, SettingsError};
 pub use signer::{JwtSigner, TokenSubject};

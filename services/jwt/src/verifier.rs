@@ -5,6 +5,9 @@ use crate::Claims;
 
 /// Checks imgup access tokens: the signature (HS256 only, whatever the header
 /// says), `exp`, and `iss`/`aud` when configured.
+/// Clock skew tolerated on `exp`, in seconds.
+pub const LEEWAY_SECONDS: u64 = 30;
+
 #[derive(Clone)]
 pub struct JwtVerifier {
     key: DecodingKey,
@@ -22,7 +25,7 @@ pub enum VerifyError {
 impl JwtVerifier {
     pub fn hs256(secret: &[u8], issuer: Option<&str>, audience: Option<&str>) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
         validation.set_required_spec_claims(&["exp", "sub"]);
         match issuer {
             Some(iss) => validation.set_issuer(&[iss]),

@@ -1,12 +1,19 @@
 use std::fmt;
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
 use crate::ImageFormat;
 
-const PREFIX: &str = "uploads/";
-const ID_LEN: usize = 32;
+type HmacSha256 = Hmac<Sha256>;
 
-/// A server-made object key, `uploads/<32 hex digits>.<ext>`. Never derived from
-/// anything a client sent except the format.
+const PREFIX: &str = "uploads/";
+const RANDOM_BYTES: usize = 8;
+const TAG_BYTES: usize = 8;
+const ID_HEX_LEN: usize = 2 * (RANDOM_BYTES + TAG_BYTES);
+
+/// A server-made object key, `uploads/<32 hex digits>.<ext>`. Nothing in it
+/// comes from what a client sent except the format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectKey(String);
 
@@ -15,17 +22,12 @@ pub struct ObjectKey(String);
 pub struct InvalidObjectKey;
 
 impl ObjectKey {
-    pub fn generate(format: ImageFormat) -> Self {
-        let id = uuid::Uuid::new_v4().simple();
-        Self(format!("{PREFIX}{id}.{}", format.canonical_extension()))
-    }
-
-    /// Accepts only keys of the shape [`ObjectKey::generate`] makes: no `..`, no
+    /// Accepts only keys of the shape [`KeyMinter::mint`] makes: no `..`, no
     /// absolute paths, no foreign prefixes, no other characters.
     pub fn parse(key: &str) -> Result<Self, InvalidObjectKey> {
         let rest = key.strip_prefix(PREFIX).ok_or(InvalidObjectKey)?;
         let (id, ext) = rest.split_once('.').ok_or(InvalidObjectKey)?;
-        let id_ok = id.len() == ID_LEN
+        let id_ok = id.len() == ID_HEX_LEN
             && id
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -42,6 +44,10 @@ impl ObjectKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    fn id(&self) -> &str {
+        &self.0[PREFIX.len()..PREFIX.len() + ID_HEX_LEN]
+    }
 }
 
 impl fmt::Display for ObjectKey {
@@ -50,17 +56,96 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// Mints object keys that carry their uploader: the id is 8 random bytes and 8
+/// bytes of an HMAC over them and the uploader's id, so the API can tell who may
+/// read a key without a database round trip, and nobody can forge a key that
+/// passes as someone else's.
+#[derive(Clone)]
+pub struct KeyMinter {
+    mac: HmacSha256,
+}
+
+impl KeyMinter {
+    /// `secret` is a server secret (at least 32 bytes); the MAC key is derived
+    /// from it so that it is never used for anything else.
+    pub fn new(secret: &[u8]) -> Self {
+        let mut derive = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        derive.update(b"imgup object keys v1");
+        let key = derive.finalize().into_bytes();
+        Self {
+            mac: HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length"),
+        }
+    }
+
+    fn tagger(&self, random: &[u8], owner: &str) -> HmacSha256 {
+        let mut mac = self.mac.clone();
+        mac.update(random);
+        mac.update(owner.as_bytes());
+        mac
+    }
+
+    pub fn mint(&self, format: ImageFormat, owner: &str) -> ObjectKey {
+        let random: [u8; RANDOM_BYTES] = uuid::Uuid::new_v4().as_bytes()[..RANDOM_BYTES]
+            .try_into()
+            .expect("a UUID has 16 bytes");
+        let tag = self.tagger(&random, owner).finalize().into_bytes();
+        ObjectKey(format!(
+            "{PREFIX}{}{}.{}",
+            hex::encode(random),
+            hex::encode(&tag[..TAG_BYTES]),
+            format.canonical_extension()
+        ))
+    }
+
+    /// Whether `owner` minted `key` (checked in constant time).
+    pub fn is_owned_by(&self, key: &ObjectKey, owner: &str) -> bool {
+        let mut bytes = [0u8; RANDOM_BYTES + TAG_BYTES];
+        if hex::decode_to_slice(key.id(), &mut bytes).is_err() {
+            return false;
+        }
+        let (random, tag) = bytes.split_at(RANDOM_BYTES);
+        self.tagger(random, owner)
+            .verify_truncated_left(tag)
+            .is_ok()
+    }
+}
+
+impl fmt::Debug for KeyMinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyMinter(<secret>)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
     #[test]
-    fn generated_keys_parse_and_differ() {
-        let a = ObjectKey::generate(ImageFormat::Jpeg);
-        let b = ObjectKey::generate(ImageFormat::Jpeg);
+    fn minted_keys_parse_differ_and_belong_to_their_owner_only() {
+        let minter = KeyMinter::new(SECRET);
+        let a = minter.mint(ImageFormat::Jpeg, "alice");
+        let b = minter.mint(ImageFormat::Jpeg, "alice");
         assert_ne!(a, b);
         assert!(a.as_str().starts_with("uploads/") && a.as_str().ends_with(".jpg"));
-        assert_eq!(ObjectKey::parse(a.as_str()), Ok(a));
+        assert_eq!(ObjectKey::parse(a.as_str()), Ok(a.clone()));
+        assert!(minter.is_owned_by(&a, "alice"));
+        assert!(!minter.is_owned_by(&a, "bob"));
+        assert!(!minter.is_owned_by(&a, "alic"));
+        assert!(!KeyMinter::new(b"another-secret-another-secret-xx").is_owned_by(&a, "alice"));
+    }
+
+    #[test]
+    fn a_key_with_a_changed_digit_belongs_to_nobody() {
+        let minter = KeyMinter::new(SECRET);
+        let key = minter.mint(ImageFormat::Png, "alice");
+        for position in PREFIX.len()..PREFIX.len() + ID_HEX_LEN {
+            let mut forged = key.as_str().as_bytes().to_vec();
+            forged[position] = if forged[position] == b'0' { b'1' } else { b'0' };
+            let forged = ObjectKey::parse(std::str::from_utf8(&forged).unwrap()).unwrap();
+            assert!(!minter.is_owned_by(&forged, "alice"), "{forged}");
+        }
     }
 
     #[test]

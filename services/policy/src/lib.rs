@@ -8,7 +8,7 @@ mod request;
 
 pub use disposition::attachment;
 pub use format::{ImageFormat, UnknownMimeType, parse_mime_list};
-pub use key::{InvalidObjectKey, ObjectKey};
+pub use key::{InvalidObjectKey, KeyMinter, ObjectKey};
 pub use request::{UploadPolicy, UploadRequest, ValidatedUpload, ValidationError};
 
 /// The seed's limit: 10 MiB.

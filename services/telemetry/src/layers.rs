@@ -30,7 +30,11 @@ pub fn with_http_layers(router: Router) -> Router {
                 request_id = %request_id,
             )
         })
-        .on_response(DefaultOnResponse::new().level(Level::INFO));
+        // One access-log line per request costs as much as the request itself at
+        // high rates, so it is opt-in (`RUST_LOG=info,tower_http=debug`); 5xx
+        // answers are always logged, and every log line inside a request carries
+        // its id through the span.
+        .on_response(DefaultOnResponse::new().level(Level::DEBUG));
     router
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(trace)

@@ -44,13 +44,30 @@ pub async fn show(
 ) -> Result<Json<ImageUrl>, ApiError> {
     let key =
         ObjectKey::parse(&key).map_err(|_| ApiError::BadRequest("invalid object key".into()))?;
-    let post = match state.posts.find_by_key(key.as_str()).await? {
-        Some(post) if user.may_access(&post.user_id) => post,
-        _ => return Err(ApiError::NotFound("image")),
+    // The caller's own keys and admins need no database round trip; anything
+    // else must be a post the caller may see.
+    let minted_by_caller = state.keys.is_owned_by(&key, user.id());
+    let post = if minted_by_caller || user.is_admin() {
+        None
+    } else {
+        match state.posts.find_by_key(key.as_str()).await? {
+            Some(post) if user.may_access(&post.user_id) => Some(post),
+            _ => return Err(ApiError::NotFound("image")),
+        }
     };
-    let disposition = query
-        .as_download
-        .then(|| imgup_policy::attachment(query.filename.as_deref().unwrap_or(&post.filename)));
+    let disposition = if query.as_download {
+        let filename = match (query.filename, post) {
+            (Some(name), _) => name,
+            (None, Some(post)) => post.filename,
+            (None, None) => match state.posts.find_by_key(key.as_str()).await? {
+                Some(post) => post.filename,
+                None => key.as_str().trim_start_matches("uploads/").to_owned(),
+            },
+        };
+        Some(imgup_policy::attachment(&filename))
+    } else {
+        None
+    };
     let url = state.storage.presign(
         key.as_str(),
         Presign::Get {

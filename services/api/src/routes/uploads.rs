@@ -27,14 +27,13 @@ pub struct UploadTicket {
     /// PUT the bytes here with exactly the declared `Content-Type` and `Content-Length`.
     pub presigned_url: String,
     pub object_key: String,
-    /// The post that records this upload; `POST /posts/{id}/complete` checks it.
-    pub post_id: i64,
     /// The canonical MIME type the URL is signed for.
     pub content_type: String,
     pub expires_in: u64,
 }
 
-/// Asks for a presigned PUT URL for one image.
+/// Asks for a presigned PUT URL for one image (the seed's raw flow: nothing is
+/// recorded; use `POST /posts` for an upload the API tracks and checks).
 #[utoipa::path(post, path = "/uploads", tag = "uploads", request_body = UploadBody,
     security(("bearer" = [])),
     responses(
@@ -47,22 +46,17 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<UploadBody>,
 ) -> Result<Json<UploadTicket>, ApiError> {
-    let started = upload_flow::start(
-        &state,
-        &user,
-        NewUpload {
-            filename: &body.filename,
-            content_type: &body.content_type,
-            size: body.size,
-            title: None,
-        },
-    )
-    .await?;
+    let upload = NewUpload {
+        filename: &body.filename,
+        content_type: &body.content_type,
+        size: body.size,
+        title: None,
+    };
+    let prepared = upload_flow::prepare(&state, &user, &upload)?;
     Ok(Json(UploadTicket {
-        presigned_url: started.presigned_url,
-        object_key: started.post.image_key,
-        post_id: started.post.id,
-        content_type: started.post.content_type,
+        presigned_url: prepared.presigned_url,
+        object_key: prepared.key.to_string(),
+        content_type: prepared.valid.content_type.to_owned(),
         expires_in: state.presign_expiry.as_secs(),
     }))
 }

@@ -6,12 +6,12 @@ mod presign;
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_http_client::tls;
-use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 pub use presign::{Presign, PresignError, Presigner};
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load benchmark: POST /uploads and GET /images/{key} of imgup-api (release
+# build) beside a bare axum JSON handler measured in the same run, with wrk.
+# Prints a Markdown table: requests/s, p99 latency, resident memory.
+# Needs wrk (Debian: apt-get install wrk) and the local Postgres.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-32}
+api_port=18180
+bare_port=18181
+
+command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+scripts/ensure-postgres.sh
+cargo build --quiet --release -p imgup-api --bin imgup-api --example bare_handler --example mint_token
+bin=${CARGO_TARGET_DIR:-target}/release
+
+export JWT_SECRET=bench-secret-bench-secret-bench-secret
+export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imgup_bench}
+export S3_ENDPOINT=http://127.0.0.1:9 S3_ACCESS_KEY=bench S3_SECRET_KEY=bench-secret
+psql "${DATABASE_URL%/*}/postgres" -qtc "CREATE DATABASE imgup_bench" 2>/dev/null || true
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+BIND_ADDR=127.0.0.1:$bare_port "$bin/examples/bare_handler" & pids+=($!)
+bare_pid=$!
+BIND_ADDR=127.0.0.1:$api_port LOG_FORMAT=json RUST_LOG=${RUST_LOG:-info} "$bin/imgup-api" >/dev/null & pids+=($!)
+api_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$api_port/healthz" >/dev/null && curl -sf -o /dev/null -X POST \
+    -H 'content-type: application/json' -d '{"filename":"a","contentType":"b","size":1}' \
+    "http://127.0.0.1:$bare_port/echo" && break
+  sleep 0.1
+done
+sleep 1
+rss() { awk -v f="$2" '$1 == f":" { printf "%.1f MB", $2 / 1024 }' "/proc/$1/status"; }
+idle_api=$(rss $api_pid VmRSS)
+idle_bare=$(rss $bare_pid VmRSS)
+
+token=$("$bin/examples/mint_token")
+key=$(curl -sf -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"filename":"a.jpg","contentType":"image/jpeg","size":10}' "http://127.0.0.1:$api_port/uploads" |
+  sed -E 's/.*"objectKey":"([^"]+)".*/\1/')
+
+run() { # name, extra wrk args...
+  local name=$1; shift
+  local out
+  out=$(wrk -t1 -c"$connections" -d"$duration" --latency "$@")
+  local rps p99 non2xx
+  rps=$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ { print $4 }' <<<"$out")
+  [ -z "$non2xx" ] || { echo "$name: $non2xx non-2xx responses" >&2; exit 1; }
+  echo "$name|$rps|$p99"
+}
+
+bare=$(run "bare axum handler (POST /echo)" -s bench/upload.lua "http://127.0.0.1:$bare_port/echo")
+uploads=$(run "POST /uploads" -s bench/upload.lua -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/uploads")
+images=$(run "GET /images/{key}" -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/images/$key")
+peak_api=$(rss $api_pid VmHWM)
+peak_bare=$(rss $bare_pid VmHWM)
+
+bare_rps=$(cut -d'|' -f2 <<<"$bare")
+echo
+echo "wrk -t1 -c$connections -d$duration on $(nproc) cores; imgup-api with RUST_LOG=${RUST_LOG:-info}, LOG_FORMAT=json"
+echo
+echo "| endpoint | requests/s | % of bare | p99 latency | RSS idle | RSS peak |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+IFS='|' read -r n r p <<<"$bare"; echo "| $n | $r | 100 % | $p | $idle_bare | $peak_bare |"
+IFS='|' read -r n r p <<<"$uploads"; echo "| $n | $r | $((100 * r / bare_rps)) % | $p | $idle_api | $peak_api |"
+IFS='|' read -r n r p <<<"$images"; echo "| $n | $r | $((100 * r / bare_rps)) % | $p | (same process) | (same process) |"
