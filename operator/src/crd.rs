@@ -6,7 +6,7 @@
 
 use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::CustomResource;
+use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -288,7 +288,8 @@ impl Default for AuthSpec {
 
 /// Object storage: set `minio` or `external`, not both. Neither means the
 /// default MinIO.
-#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("!(has(self.minio) && has(self.external))").message("set either minio or external, not both"))]
 #[serde(rename_all = "camelCase")]
 pub struct StorageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +382,8 @@ fn default_true() -> bool {
 
 /// The database: set `postgres` or `external`, not both. Neither means the
 /// default Postgres.
-#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("!(has(self.postgres) && has(self.external))").message("set either postgres or external, not both"))]
 #[serde(rename_all = "camelCase")]
 pub struct DatabaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -584,6 +586,19 @@ mod tests {
             .map(|c| c.name.as_str())
             .collect();
         assert_eq!(cols, ["Ready", "Reason", "API", "Age"]);
+    }
+
+    #[test]
+    fn the_api_server_rejects_two_storages_or_two_databases_up_front() {
+        let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
+        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        for (field, rule) in [
+            ("storage", "!(has(self.minio) && has(self.external))"),
+            ("database", "!(has(self.postgres) && has(self.external))"),
+        ] {
+            let rules = &spec["properties"][field]["x-kubernetes-validations"];
+            assert_eq!(rules[0]["rule"], rule, "{field}");
+        }
     }
 
     #[test]
