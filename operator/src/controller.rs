@@ -51,6 +51,11 @@ pub struct Context {
     pub recorder: Recorder,
     /// Consecutive failures per stack, for the retry backoff.
     pub failures: Mutex<HashMap<String, u32>>,
+    /// What each object looked like (generation, or resourceVersion for
+    /// kinds without one) right after this process last applied or checked
+    /// it. A different value later means someone else changed the object,
+    /// and it is applied again (drift correction).
+    pub seen_versions: Mutex<HashMap<String, String>>,
 }
 
 impl Context {
@@ -60,6 +65,7 @@ impl Context {
             client,
             metrics,
             failures: Mutex::new(HashMap::new()),
+            seen_versions: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -197,19 +203,17 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     for desired in resources::desired_objects(stack, &inputs) {
         let label = format!("{}/{}", desired.kind(), desired.name());
         let outcome = match desired {
-            Desired::ConfigMap(o) => apply_one::<ConfigMap>(&client, &ns, o)
-                .await
-                .map(|(_, c)| c),
-            Desired::Service(o) => apply_one::<Service>(&client, &ns, o).await.map(|(_, c)| c),
-            Desired::StatefulSet(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+            Desired::ConfigMap(o) => apply_one::<ConfigMap>(ctx, &ns, o).await.map(|(_, c)| c),
+            Desired::Service(o) => apply_one::<Service>(ctx, &ns, o).await.map(|(_, c)| c),
+            Desired::StatefulSet(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
                 seen.stateful_sets.insert(o.name_any(), o);
                 c
             }),
-            Desired::Deployment(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+            Desired::Deployment(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
                 seen.deployments.insert(o.name_any(), o);
                 c
             }),
-            Desired::Job(o) => apply_one(&client, &ns, o).await.map(|(o, c)| {
+            Desired::Job(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
                 seen.job = Some(o);
                 c
             }),
@@ -288,9 +292,20 @@ fn secret_data(s: &Secret) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Server-side applies `desired` unless the cluster already holds the same
-/// (by spec hash). Returns what the cluster holds and whether it wrote.
-async fn apply_one<K>(client: &Client, ns: &str, desired: K) -> Result<(K, bool), Error>
+/// The marker that moves when someone changes an object's spec: its
+/// `generation` (not bumped by status updates), or the `resourceVersion` for
+/// kinds without a generation (ConfigMap, Service).
+fn version_marker(meta: &kube::api::ObjectMeta) -> Option<String> {
+    meta.generation
+        .map(|g| format!("g{g}"))
+        .or_else(|| meta.resource_version.as_ref().map(|rv| format!("rv{rv}")))
+}
+
+/// Server-side applies `desired` unless the cluster already holds it: the
+/// spec hash matches and nobody changed the object since this process last
+/// applied or checked it. Returns what the cluster holds and whether it
+/// wrote.
+async fn apply_one<K>(ctx: &Context, ns: &str, desired: K) -> Result<(K, bool), Error>
 where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
@@ -298,8 +313,9 @@ where
         + Serialize
         + DeserializeOwned,
 {
-    let api: Api<K> = Api::namespaced(client.clone(), ns);
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), ns);
     let name = desired.meta().name.clone().unwrap_or_default();
+    let key = format!("{}/{ns}/{name}", K::kind(&()));
     let want = desired
         .meta()
         .annotations
@@ -312,12 +328,25 @@ where
             .annotations
             .as_ref()
             .and_then(|a| a.get(SPEC_HASH_ANNOTATION));
-        if want.is_some() && have == want.as_ref() {
+        let marker = version_marker(existing.meta());
+        let mut seen = ctx.seen_versions.lock().unwrap();
+        let untouched = match (seen.get(&key), &marker) {
+            (Some(before), Some(now)) => before == now,
+            // First sight since start-up: trust the hash.
+            _ => true,
+        };
+        if want.is_some() && have == want.as_ref() && untouched {
+            if let Some(m) = marker {
+                seen.insert(key, m);
+            }
             return Ok((existing, false));
         }
     }
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let applied = api.patch(&name, &params, &Patch::Apply(&desired)).await?;
+    if let Some(m) = version_marker(applied.meta()) {
+        ctx.seen_versions.lock().unwrap().insert(key, m);
+    }
     Ok((applied, true))
 }
 

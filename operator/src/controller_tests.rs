@@ -795,3 +795,44 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
         assert!(watched || checked.contains(&key), "unused grant: {key}");
     }
 }
+
+#[tokio::test]
+async fn objects_edited_behind_the_operators_back_are_put_back_once() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    pass(&fake, &ctx).await.unwrap();
+    // `kubectl scale deploy demo-api --replicas=5` and `kubectl edit cm`.
+    let api = format!("{DEPLOY}/demo-api");
+    let mut d = fake.get(&api).unwrap();
+    d["spec"]["replicas"] = json!(5);
+    d["metadata"]["generation"] = json!(2);
+    fake.put(&api, d);
+    let cm = format!("{CM}/demo-api-config");
+    let mut c = fake.get(&cm).unwrap();
+    c["data"]["MAX_UPLOAD_BYTES"] = json!("1");
+    c["metadata"]["resourceVersion"] = Value::Null;
+    fake.put(&cm, c);
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]"))
+        .collect();
+    assert_eq!(
+        applied,
+        vec![format!("PATCH[apply] {cm}"), format!("PATCH[apply] {api}")]
+    );
+    assert_eq!(fake.get(&api).unwrap()["spec"]["replicas"], 1);
+    assert_eq!(
+        fake.get(&cm).unwrap()["data"]["MAX_UPLOAD_BYTES"],
+        "10485760"
+    );
+
+    // Put back once; the next pass is reads only again.
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.take_log().iter().all(|l| l.starts_with("GET ")));
+}

@@ -161,12 +161,22 @@ impl State {
         self.resource_version.to_string()
     }
 
-    fn stamp_new(&mut self, obj: &mut Value, ns: &str) {
+    fn stamp_new(&mut self, obj: &mut Value, ns: &str, collection: &str) {
         let rv = self.next_rv();
         let meta = &mut obj["metadata"];
         meta["resourceVersion"] = json!(rv);
         meta["uid"] = json!(format!("uid-{rv}"));
-        meta["generation"] = json!(1);
+        // Like the API server: only kinds with a spec/status split count
+        // generations (ConfigMaps, Services, Secrets have none).
+        let generations = [
+            "/deployments",
+            "/statefulsets",
+            "/jobs",
+            "/imageuploadstacks",
+        ];
+        if generations.iter().any(|g| collection.ends_with(g)) {
+            meta["generation"] = json!(1);
+        }
         meta["namespace"] = json!(ns);
         meta["creationTimestamp"] = json!("2026-01-01T00:00:00Z");
     }
@@ -250,7 +260,7 @@ impl State {
                 if self.objects.contains_key(&key) {
                     return status(409, "AlreadyExists", &format!("{key} already exists"));
                 }
-                self.stamp_new(&mut obj, &ns);
+                self.stamp_new(&mut obj, &ns, &t.collection);
                 self.objects.insert(key, obj.clone());
                 (201, obj)
             }
@@ -283,7 +293,7 @@ impl State {
                     (Some(o), _) => o,
                     (None, "application/apply-patch+yaml") if t.sub.is_none() => {
                         let mut o = json!({"metadata": {}});
-                        self.stamp_new(&mut o, &ns);
+                        self.stamp_new(&mut o, &ns, &t.collection);
                         o
                     }
                     (None, _) => return status(404, "NotFound", &format!("{key} not found")),
