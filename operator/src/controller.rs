@@ -456,6 +456,11 @@ async fn patch_status(
 /// retention policy is `Delete`.
 async fn cleanup(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error> {
     let ns = stack.namespace().ok_or(Error::NoNamespace)?;
+    let prefix = format!("/{ns}/{}-", stack.name_any());
+    ctx.seen_versions
+        .lock()
+        .unwrap()
+        .retain(|k, _| !k.contains(&prefix));
     match stack.spec.retention {
         RetentionPolicy::Delete => {
             let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), &ns);

@@ -546,7 +546,16 @@ async fn deletion_with_delete_removes_this_stacks_volumes_and_secret_only() {
         GENERATED,
         json!({"metadata": {"name": "demo-generated"}, "data": {}}),
     );
-    pass(&fake, &context(&fake)).await.unwrap();
+    let ctx = context(&fake);
+    ctx.seen_versions
+        .lock()
+        .unwrap()
+        .insert("Deployment/imgup/demo-api".into(), "g1".into());
+    pass(&fake, &ctx).await.unwrap();
+    assert!(
+        ctx.seen_versions.lock().unwrap().is_empty(),
+        "memory of a deleted stack kept"
+    );
     assert_eq!(
         fake.take_log(),
         vec![
