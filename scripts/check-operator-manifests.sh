@@ -253,6 +253,10 @@ try:
     assert code == 0, f"exit code {code} after SIGTERM"
     assert calls[-1] == f"PUT {lease}/imgup-operator holder=None", f"lease not released: {calls[-3:]}"
     print("leader lease taken, renewed and released; watches up; clean exit")
+    # The Lease as the operator wrote it, for the schema check below.
+    import yaml
+    with open(os.path.join(out, "operator-lease.yaml"), "w") as f:
+        yaml.safe_dump(leases["imgup-operator"], f)
 finally:
     if op.poll() is None:
         op.kill()
@@ -260,6 +264,8 @@ PY
 }
 check "operator binary leads, watches, serves health and metrics, exits cleanly" smoke_binary
 grep -h "idle resident" "$OUT/.last.log" | sed 's/^/     /' || true
+check "the Lease the operator writes passes the Kubernetes $K8S_VERSION schema (strict)" \
+  strict_validate "$OUT/operator-lease.yaml"
 
 # --- the Helm chart ----------------------------------------------------------
 helm_check() {
