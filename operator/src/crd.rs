@@ -513,6 +513,7 @@ pub struct ImageUploadStackStatus {
     /// `Ready` plus one per component: `DatabaseReady`, `StorageReady`,
     /// `BucketsReady`, `ApiReady`, `AuthReady`.
     #[serde(default)]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
@@ -599,6 +600,19 @@ mod tests {
             let rules = &spec["properties"][field]["x-kubernetes-validations"];
             assert_eq!(rules[0]["rule"], rule, "{field}");
         }
+    }
+
+    #[test]
+    fn conditions_are_a_map_keyed_by_type_for_server_side_apply() {
+        let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
+        let status =
+            &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"];
+        let conditions = &status["properties"]["conditions"];
+        assert_eq!(conditions["x-kubernetes-list-type"], "map");
+        assert_eq!(
+            conditions["x-kubernetes-list-map-keys"],
+            serde_json::json!(["type"])
+        );
     }
 
     #[test]
