@@ -78,7 +78,9 @@ fn key(stack: &ImageUploadStack) -> String {
     )
 }
 
-/// The controller entry point (through the finalizer helper).
+/// The controller entry point (through the finalizer helper). Every log
+/// line of a pass carries the stack as `namespace/name`.
+#[tracing::instrument(skip_all, fields(stack = %key(&stack)))]
 pub async fn reconcile(stack: Arc<ImageUploadStack>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
     let ns = stack.namespace().ok_or(Error::NoNamespace)?;
@@ -243,6 +245,7 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
         delete_stale_jobs(stack, ctx, &job.name_any()).await?;
     }
     if !seen.changed.is_empty() {
+        tracing::info!(objects = ?seen.changed, "applied");
         let note = format!("applied {}", seen.changed.join(", "));
         publish(ctx, stack, EventType::Normal, "Applied", note).await?;
     }
@@ -441,6 +444,7 @@ async fn patch_status(
     if let Some(r) = ready
         && before != Some((r.status.clone(), r.reason.clone()))
     {
+        tracing::info!(ready = %r.status, reason = %r.reason, "{}", r.message);
         let type_ = if r.status == "True" {
             EventType::Normal
         } else {
