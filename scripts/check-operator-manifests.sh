@@ -313,9 +313,18 @@ for name, values in value_sets.items():
             assert c["livenessProbe"] and c["readinessProbe"], "probes"
     with open(f"{out}/chart-{name}.yaml", "w") as f:
         yaml.safe_dump_all(docs, f, sort_keys=False)
+
+# values.schema.json turns mistyped values into errors, not odd manifests.
+for bad in ({"replicaCount": "two"}, {"logFormat": "xml"}, {"leaderElection": {"enabld": True}}):
+    try:
+        chart.render(bad, name="imgup-operator", namespace="imgup-system", is_install=True)
+    except helm.HelmError:
+        continue
+    print(f"values {bad} were accepted")
+    sys.exit(1)
 PY
 }
-check "chart lints (strict) and renders with default, ha and no-leader-election values" helm_check
+check "chart lints (strict), renders with default, ha and no-leader-election values, rejects mistyped values" helm_check
 for v in default ha no-leader-election; do
   if [ -f "$OUT/chart-$v.yaml" ]; then
     check "chart rendered with $v values passes the Kubernetes $K8S_VERSION schemas (strict)" \
