@@ -38,11 +38,7 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = header
             .to_str()
             .ok()
-            .and_then(|value| {
-                let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|token| !token.is_empty())
+            .and_then(imgup_jwt::bearer_token)
             .ok_or(ApiError::Unauthorized("malformed authorization header"))?;
         match state.verifier.verify(token) {
             Ok(claims) => Ok(Self(claims)),

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use support::{TestApp, error_of};
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn an_s3_outage_is_a_503_and_the_api_recovers(pool: PgPool) {
     let mut app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -78,7 +78,7 @@ async fn an_s3_outage_is_a_503_and_the_api_recovers(pool: PgPool) {
     assert_eq!(ready.status(), StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_database_outage_is_a_503_and_the_api_recovers(pool: PgPool) {
     let options: PgConnectOptions = (*pool.connect_options()).clone();
     let postgres = format!("{}:{}", options.get_host(), options.get_port());

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use support::{TestApp, error_of};
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn other_users_get_404_and_change_nothing(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alice = app.tokens.user("alice");
@@ -69,7 +69,7 @@ async fn other_users_get_404_and_change_nothing(pool: PgPool) {
     assert_eq!(still["status"], "ready");
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alice = app.tokens.user("alice");
@@ -119,7 +119,7 @@ async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
     assert!(!app.object_exists(key).await);
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_raw_upload_key_is_readable_by_its_uploader_and_admins_only(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alice = app.tokens.user("alice");

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use support::{BUCKET, TestApp, error_of};
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn s3_refuses_a_body_of_another_length_or_type(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -57,7 +57,7 @@ async fn s3_refuses_a_body_of_another_length_or_type(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn s3_refuses_an_expired_or_tampered_url(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -135,7 +135,7 @@ async fn complete(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_file_that_is_not_the_declared_image_is_deleted_and_rejected(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -186,7 +186,7 @@ async fn a_file_that_is_not_the_declared_image_is_deleted_and_rejected(pool: PgP
     );
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn another_format_than_declared_is_rejected(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -206,7 +206,7 @@ async fn another_format_than_declared_is_rejected(pool: PgPool) {
     assert!(!app.object_exists(post["objectKey"].as_str().unwrap()).await);
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn an_object_of_another_size_or_type_than_declared_is_rejected(pool: PgPool) {
     let app = TestApp::builder(pool)
         .arg("--max-upload-bytes=4096")
@@ -272,7 +272,7 @@ async fn an_object_of_another_size_or_type_than_declared_is_rejected(pool: PgPoo
     assert!(!app.object_exists(key).await);
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn the_size_limit_itself_is_allowed_end_to_end(pool: PgPool) {
     let app = TestApp::builder(pool)
         .arg("--max-upload-bytes=3000")

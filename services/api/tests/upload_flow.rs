@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{TestApp, error_of};
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn the_seed_flow_uploads_and_reads_back_an_image(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -54,7 +54,7 @@ async fn the_seed_flow_uploads_and_reads_back_an_image(pool: PgPool) {
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), image.as_slice());
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_post_goes_from_pending_to_ready_and_is_deleted_with_its_object(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -159,7 +159,7 @@ async fn a_post_goes_from_pending_to_ready_and_is_deleted_with_its_object(pool: 
     assert!(old_url.status().is_client_error());
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn every_allowed_format_completes(pool: PgPool) {
     let app = TestApp::builder(pool)
         .arg("--allowed-mime-types=image/jpeg,image/png,image/webp,image/avif,image/gif")
@@ -182,7 +182,7 @@ async fn every_allowed_format_completes(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_download_url_names_the_file_safely(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -235,7 +235,7 @@ async fn a_download_url_names_the_file_safely(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn posts_are_listed_newest_first_a_page_at_a_time(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alice = app.tokens.user("alice");
@@ -302,7 +302,7 @@ async fn posts_are_listed_newest_first_a_page_at_a_time(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn health_and_the_openapi_document_are_served(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alive = app.http.get(app.url("/healthz")).send().await.unwrap();

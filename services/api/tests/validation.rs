@@ -9,7 +9,7 @@ use support::{TestApp, error_of};
 
 const MAX: u64 = 10 * 1024 * 1024;
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn the_validation_table_over_http(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -149,7 +149,7 @@ async fn the_validation_table_over_http(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn gif_is_accepted_only_when_enabled(pool: PgPool) {
     let app = TestApp::builder(pool)
         .arg("--allowed-mime-types=image/png,image/gif")
@@ -175,7 +175,7 @@ async fn gif_is_accepted_only_when_enabled(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn malformed_bodies_get_json_errors(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
@@ -228,7 +228,7 @@ async fn malformed_bodies_get_json_errors(pool: PgPool) {
     assert_eq!(total, 0, "no bad request left a post behind");
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn missing_or_bad_tokens_get_401(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let body = json!({"filename": "cat.jpg", "contentType": "image/jpeg", "size": 10});
@@ -312,7 +312,7 @@ async fn missing_or_bad_tokens_get_401(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "imgup_api::startup::MIGRATOR")]
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn malformed_keys_and_ids_get_4xx(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");

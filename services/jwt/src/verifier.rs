@@ -132,4 +132,29 @@ mod tests {
         assert_eq!(verifier.verify(&tampered), Err(VerifyError::Invalid));
         assert_eq!(verifier.verify("not a token"), Err(VerifyError::Invalid));
     }
+
+    #[test]
+    fn other_algorithms_are_refused_even_with_a_valid_hmac() {
+        use hmac::Mac;
+        let signer = JwtSigner::hs256(SECRET, 60, None, None);
+        let verifier = JwtVerifier::hs256(SECRET, None, None);
+        let claims = serde_json::to_value(signer.claims_for(&subject())).unwrap();
+        for alg in ["RS256", "ES256", "EdDSA", "HS384", "HS512", "PS256"] {
+            let message = format!(
+                "{}.{}",
+                b64(&serde_json::json!({"alg": alg, "typ": "JWT"})),
+                b64(&claims)
+            );
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET).unwrap();
+            mac.update(message.as_bytes());
+            use base64::Engine as _;
+            let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(mac.finalize().into_bytes());
+            assert_eq!(
+                verifier.verify(&format!("{message}.{signature}")),
+                Err(VerifyError::Invalid),
+                "{alg}"
+            );
+        }
+    }
 }

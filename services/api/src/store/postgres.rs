@@ -64,20 +64,10 @@ impl TryFrom<PostRow> for Post {
 }
 
 fn classify(err: sqlx::Error) -> StoreError {
-    match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(err)),
-        sqlx::Error::Database(ref db)
-            // admin_shutdown, cannot_connect_now, too_many_connections
-            if matches!(db.code().as_deref(), Some("57P01" | "57P03" | "53300")) =>
-        {
-            StoreError::Unavailable(Box::new(err))
-        }
-        other => StoreError::Other(Box::new(other)),
+    if imgup_db::is_unavailable(&err) {
+        StoreError::Unavailable(Box::new(err))
+    } else {
+        StoreError::Other(Box::new(err))
     }
 }
 

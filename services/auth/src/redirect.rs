@@ -1,0 +1,91 @@
+//! Where a finished sign-in may send its token: the frontend, or a loopback
+//! address on any port for native apps (RFC 8252 §7.3). Nothing else, so the
+//! service is no open redirect.
+
+use url::{Host, Url};
+
+/// The frontend's callback page, the default target.
+pub fn frontend_callback(frontend: &Url) -> Url {
+    let mut url = frontend.clone();
+    let path = format!("{}/auth/callback", url.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url
+}
+
+/// `Some(url)` when `candidate` is an allowed target.
+pub fn allowed(candidate: &str, frontend: &Url) -> Option<Url> {
+    let url = Url::parse(candidate).ok()?;
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return None;
+    }
+    let loopback = url.scheme() == "http"
+        && match url.host() {
+            Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+            Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+            _ => false,
+        };
+    let same_origin_as_frontend = url.origin() == frontend.origin();
+    (loopback || same_origin_as_frontend).then_some(url)
+}
+
+/// `target` with `key=value` added to its query.
+pub fn with_param(mut target: Url, key: &str, value: &str) -> Url {
+    target.query_pairs_mut().append_pair(key, value);
+    target
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frontend() -> Url {
+        Url::parse("http://localhost:5173").unwrap()
+    }
+
+    #[test]
+    fn the_frontend_and_loopback_on_any_port_are_allowed() {
+        for ok in [
+            "http://localhost:5173/auth/callback",
+            "http://localhost:5173/elsewhere?x=1",
+            "http://127.0.0.1:49152/callback",
+            "http://127.0.0.1/callback",
+            "http://[::1]:8123/cb",
+        ] {
+            assert!(allowed(ok, &frontend()).is_some(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        for bad in [
+            "https://evil.example/callback",
+            "http://localhost:5174/auth/callback",
+            "https://localhost:5173/auth/callback",
+            "http://127.0.0.2:8000/cb",
+            "https://127.0.0.1:8000/cb",
+            "http://localhost.evil.example:5173/",
+            "http://127.0.0.1.evil.example/cb",
+            "http://user:pass@127.0.0.1:9000/cb",
+            "http://127.0.0.1:9000/cb#fragment",
+            "//evil.example",
+            "/relative",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(allowed(bad, &frontend()).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_default_target_is_the_frontend_callback() {
+        assert_eq!(
+            frontend_callback(&frontend()).as_str(),
+            "http://localhost:5173/auth/callback"
+        );
+        let with_path = Url::parse("https://app.example/admin/").unwrap();
+        assert_eq!(
+            frontend_callback(&with_path).as_str(),
+            "https://app.example/admin/auth/callback"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! The HTTP surface of the auth service.
+
+mod health;
+mod oauth;
+mod tokens;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/auth/oauth/test-token", post(tokens::test_token))
+        .route("/auth/oauth/{provider}", get(oauth::begin))
+        .route("/auth/oauth/{provider}/callback", get(oauth::callback))
+        .route("/auth/verify", post(tokens::verify))
+        .route("/auth/me", get(tokens::me))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .fallback(health::not_found)
+        .with_state(state);
+    imgup_telemetry::with_http_layers(routes)
+}

@@ -1,0 +1,133 @@
+use axum::Json;
+use axum::extract::{FromRequestParts, Query, State};
+use http::header::AUTHORIZATION;
+use http::request::Parts;
+use imgup_jwt::{Claims, Role, VerifyError};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AuthError;
+use crate::flow::issue_token;
+use crate::state::AppState;
+
+/// The caller, proven by a valid bearer token.
+pub struct Bearer(pub Claims);
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AuthError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(AuthError::Unauthorized("missing bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(imgup_jwt::bearer_token)
+            .ok_or(AuthError::Unauthorized("malformed authorization header"))?;
+        match state.verifier.verify(token) {
+            Ok(claims) => Ok(Self(claims)),
+            Err(VerifyError::Expired) => Err(AuthError::Unauthorized("token expired")),
+            Err(VerifyError::Invalid) => Err(AuthError::Unauthorized("invalid token")),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserView {
+    pub user_id: i64,
+    pub email: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    pub user: UserView,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TestTokenQuery {
+    email: Option<String>,
+}
+
+/// `POST /auth/oauth/test-token?email=…`: development only; a 404 elsewhere.
+pub async fn test_token(
+    State(state): State<AppState>,
+    Query(query): Query<TestTokenQuery>,
+) -> Result<Json<TokenResponse>, AuthError> {
+    if !state.config.is_development() {
+        return Err(AuthError::NotFound("not found".into()));
+    }
+    let email = query
+        .email
+        .map(|e| e.trim().to_owned())
+        .filter(|e| valid_email(e))
+        .ok_or_else(|| AuthError::BadRequest("email must be an email address".into()))?;
+    let user = state.users.upsert_by_email(&email, "Test User").await?;
+    Ok(Json(TokenResponse {
+        access_token: issue_token(&state, &user),
+        token_type: "bearer".into(),
+        expires_in: state.signer.ttl_seconds(),
+        user: UserView {
+            user_id: user.id,
+            email: user.email,
+            name: user.name,
+        },
+    }))
+}
+
+fn valid_email(email: &str) -> bool {
+    email.len() <= 254
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+        && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@'))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Verified {
+    pub user_id: i64,
+    pub email: String,
+}
+
+fn user_id(claims: &Claims) -> Result<i64, AuthError> {
+    claims
+        .sub
+        .parse()
+        .map_err(|_| AuthError::Unauthorized("invalid token"))
+}
+
+/// `POST /auth/verify`: who the token is for.
+pub async fn verify(Bearer(claims): Bearer) -> Result<Json<Verified>, AuthError> {
+    Ok(Json(Verified {
+        user_id: user_id(&claims)?,
+        email: claims.email,
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+/// `GET /auth/me`: the signed-in user, as stored.
+pub async fn me(
+    State(state): State<AppState>,
+    Bearer(claims): Bearer,
+) -> Result<Json<Me>, AuthError> {
+    let user = state
+        .users
+        .get(user_id(&claims)?)
+        .await?
+        .ok_or(AuthError::Unauthorized("the user no longer exists"))?;
+    Ok(Json(Me {
+        user_id: user.id,
+        role: claims.role,
+        email: user.email,
+        name: user.name,
+    }))
+}

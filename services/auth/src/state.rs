@@ -1,0 +1,25 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
+use imgup_jwt::{JwtSigner, JwtVerifier};
+
+use crate::config::Config;
+use crate::providers::Providers;
+use crate::users::UserStore;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub users: Arc<dyn UserStore>,
+    pub providers: Arc<Providers>,
+    pub signer: Arc<JwtSigner>,
+    pub verifier: Arc<JwtVerifier>,
+    pub cookie_key: Key,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.cookie_key.clone()
+    }
+}

@@ -1,0 +1,371 @@
+//! Browser-less sign-in flows against a real OIDC issuer and a GitHub-shaped
+//! API, and the attacks a sign-in must withstand.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use support::{
+    Browser, FRONTEND, GithubApi, OidcServer, TestAuth, free_port, location, me, param, sign_in,
+};
+
+fn google_args(issuer: &str) -> Vec<String> {
+    vec![
+        "--google-client-id=imgup-test-client".into(),
+        "--google-client-secret=imgup-test-secret".into(),
+        format!("--google-auth-url={issuer}/authorize"),
+        format!("--google-token-url={issuer}/token"),
+        format!("--google-userinfo-url={issuer}/userinfo"),
+        "--admin-emails=boss@example.com".into(),
+    ]
+}
+
+fn ada() -> Value {
+    json!({ "sub": "google-ada", "email": "ada@example.com", "email_verified": true, "name": "Ada Lovelace" })
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn google_sign_in_sends_state_and_pkce_and_lands_with_a_token(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let mut browser = Browser::new();
+
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    assert!(
+        to_provider
+            .as_str()
+            .starts_with(&format!("{}/authorize?", issuer.url))
+    );
+    assert_eq!(
+        param(&to_provider, "response_type").as_deref(),
+        Some("code")
+    );
+    assert_eq!(
+        param(&to_provider, "client_id").as_deref(),
+        Some("imgup-test-client")
+    );
+    assert_eq!(
+        param(&to_provider, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert_eq!(
+        param(&to_provider, "code_challenge").map(|c| c.len()),
+        Some(43)
+    );
+    assert!(param(&to_provider, "state").is_some_and(|s| s.len() >= 16));
+    assert_eq!(
+        param(&to_provider, "redirect_uri"),
+        Some(auth.url("/auth/oauth/google/callback"))
+    );
+    assert_eq!(
+        param(&to_provider, "scope").as_deref(),
+        Some("openid email profile")
+    );
+    let cookie = browser.cookie.clone().expect("a browser-binding cookie");
+    assert!(cookie.starts_with("imgup_signin="));
+
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let landing = location(&browser.get(callback.as_str()).await);
+    assert_eq!(
+        landing.as_str().split('?').next(),
+        Some(format!("{FRONTEND}/auth/callback").as_str())
+    );
+    let token = param(&landing, "token").expect("a token in the landing URL");
+
+    let user = me(&auth, &token).await;
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(user["name"], "Ada Lovelace");
+    assert_eq!(user["role"], "user");
+    let (provider, subject): (String, String) =
+        sqlx::query_as("SELECT provider, provider_user_id FROM oauth_accounts WHERE user_id = $1")
+            .bind(user["user_id"].as_i64().unwrap())
+            .fetch_one(&auth.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (provider.as_str(), subject.as_str()),
+        ("google", "google-ada")
+    );
+
+    let claims = auth.state.verifier.verify(&token).unwrap();
+    assert_eq!(claims.sub, user["user_id"].as_i64().unwrap().to_string());
+    assert!(claims.jti.is_some() && claims.exp > claims.iat);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn signing_in_twice_keeps_one_user_and_admin_emails_get_the_admin_role(pool: PgPool) {
+    let issuer = OidcServer::start(
+        &json!({ "sub": "g-boss", "email": "Boss@Example.com", "email_verified": true }),
+    );
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let (first, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
+    let (second, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
+    let a = me(&auth, &param(&first, "token").unwrap()).await;
+    let b = me(&auth, &param(&second, "token").unwrap()).await;
+    assert_eq!(a["user_id"], b["user_id"]);
+    assert_eq!(a["role"], "admin");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&auth.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 1);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn github_sign_in_uses_the_primary_verified_email(pool: PgPool) {
+    let issuer = OidcServer::start(&json!({}));
+    let github = GithubApi::start(
+        json!({ "id": 583231, "login": "octocat", "name": null }),
+        json!([
+            { "email": "old@example.com", "primary": false, "verified": true },
+            { "email": "octo@example.com", "primary": true, "verified": true },
+        ]),
+    )
+    .await;
+    let auth = TestAuth::start(
+        pool,
+        &[
+            "--github-client-id=gh-client".into(),
+            "--github-client-secret=gh-secret".into(),
+            format!("--github-auth-url={}/authorize", issuer.url),
+            format!("--github-token-url={}/token", issuer.url),
+            format!("--github-api-url={}", github.url),
+        ],
+    )
+    .await;
+    let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/github").await;
+    let user = me(&auth, &param(&landing, "token").expect("a token")).await;
+    assert_eq!(user["email"], "octo@example.com");
+    assert_eq!(user["name"], "octocat");
+    let subject: String =
+        sqlx::query_scalar("SELECT provider_user_id FROM oauth_accounts WHERE provider = 'github'")
+            .fetch_one(&auth.pool)
+            .await
+            .unwrap();
+    assert_eq!(subject, "583231");
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_github_account_without_a_verified_primary_email_is_refused(pool: PgPool) {
+    let issuer = OidcServer::start(&json!({}));
+    let github = GithubApi::start(
+        json!({ "id": 1, "login": "mallory" }),
+        json!([{ "email": "victim@example.com", "primary": true, "verified": false }]),
+    )
+    .await;
+    let auth = TestAuth::start(
+        pool,
+        &[
+            "--github-client-id=gh-client".into(),
+            "--github-client-secret=gh-secret".into(),
+            format!("--github-auth-url={}/authorize", issuer.url),
+            format!("--github-token-url={}/token", issuer.url),
+            format!("--github-api-url={}", github.url),
+        ],
+    )
+    .await;
+    let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/github").await;
+    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(
+        param(&landing, "error").as_deref(),
+        Some("provider_refused")
+    );
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&auth.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn oidc_sign_in_discovers_the_provider(pool: PgPool) {
+    let issuer = OidcServer::start(
+        &json!({ "sub": "oidc-7", "email": "grace@example.com", "email_verified": "true", "name": "Grace" }),
+    );
+    let auth = TestAuth::start(
+        pool,
+        &[
+            format!("--oidc-issuer-url={}", issuer.url),
+            "--oidc-client-id=oidc-client".into(),
+            "--oidc-client-secret=oidc-secret".into(),
+        ],
+    )
+    .await;
+    let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/oidc").await;
+    let user = me(&auth, &param(&landing, "token").expect("a token")).await;
+    assert_eq!(user["email"], "grace@example.com");
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn an_unverified_email_is_refused(pool: PgPool) {
+    let issuer = OidcServer::start(
+        &json!({ "sub": "x", "email": "someone@example.com", "email_verified": false }),
+    );
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
+    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(
+        param(&landing, "error").as_deref(),
+        Some("provider_refused")
+    );
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn forged_replayed_expired_and_foreign_states_are_refused(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+
+    // Forged: a state we never issued.
+    let mut browser = Browser::new();
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let mut forged = callback.clone();
+    let code = param(&callback, "code").unwrap();
+    forged
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &code)
+        .append_pair("state", "forged-state-value");
+    let response = browser.get(forged.as_str()).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // Replayed: the genuine callback works once, then never again.
+    let first = browser.get(callback.as_str()).await;
+    assert!(param(&location(&first), "token").is_some());
+    let replay = browser.get(callback.as_str()).await;
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    let body: Value = replay.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("already used"));
+
+    // Expired: a state older than ten minutes.
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    sqlx::query("UPDATE oauth_states SET expires_at = now() - interval '1 minute'")
+        .execute(&auth.pool)
+        .await
+        .unwrap();
+    let expired = browser.get(callback.as_str()).await;
+    assert_eq!(expired.status(), StatusCode::BAD_REQUEST);
+
+    // Foreign: the callback delivered to another browser (no binding cookie).
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let mut victim = Browser::new();
+    let response = victim.get(callback.as_str()).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // ... or with a cookie whose signature does not check out.
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let mut tamperer = Browser::new();
+    tamperer.cookie = Some("imgup_signin=AAAAforgedvalue".into());
+    assert_eq!(
+        tamperer.get(callback.as_str()).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn redirects_go_only_to_the_frontend_or_loopback(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let mut browser = Browser::new();
+    for evil in [
+        "https://evil.example/cb",
+        "http://localhost.evil.example:5173/",
+        "//evil.example",
+        "http://127.0.0.2:8000/",
+    ] {
+        let url = format!(
+            "{}?redirect_uri={}",
+            auth.url("/auth/oauth/google"),
+            urlencode(evil)
+        );
+        let response = browser.get(&url).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{evil}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "redirect_uri is not allowed");
+    }
+
+    let port = free_port();
+    let desktop = format!("http://127.0.0.1:{port}/callback");
+    let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&desktop));
+    let (landing, _) = sign_in(&auth, &mut browser, &start).await;
+    assert_eq!(landing.as_str().split('?').next(), Some(desktop.as_str()));
+    assert!(param(&landing, "token").is_some());
+
+    let ipv6 = format!("http://[::1]:{port}/cb");
+    let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&ipv6));
+    let (landing, _) = sign_in(&auth, &mut browser, &start).await;
+    assert!(landing.as_str().starts_with(&ipv6));
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn denied_consent_bad_codes_and_a_down_provider_end_in_a_clear_error(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool.clone(), &google_args(&issuer.url)).await;
+    let mut browser = Browser::new();
+
+    // Denied consent: the provider comes back with error=access_denied.
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let state = param(&to_provider, "state").unwrap();
+    let denied = format!(
+        "{}?error=access_denied&state={state}",
+        auth.url("/auth/oauth/google/callback")
+    );
+    let landing = location(&browser.get(&denied).await);
+    assert!(
+        landing
+            .as_str()
+            .starts_with(&format!("{FRONTEND}/auth/callback?"))
+    );
+    assert_eq!(param(&landing, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&landing, "token"), None);
+
+    // A code the provider never issued.
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let state = param(&to_provider, "state").unwrap();
+    let bogus = format!(
+        "{}?code=bogus&state={state}",
+        auth.url("/auth/oauth/google/callback")
+    );
+    let landing = location(&browser.get(&bogus).await);
+    assert!(param(&landing, "error").is_some());
+    assert_eq!(param(&landing, "token"), None);
+
+    // A provider whose token endpoint is down.
+    let mut args = google_args(&issuer.url);
+    args[3] = format!("--google-token-url=http://127.0.0.1:{}/token", free_port());
+    let down = TestAuth::start(pool, &args).await;
+    let mut browser = Browser::new();
+    let to_provider = location(&browser.get(&down.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let landing = location(&browser.get(callback.as_str()).await);
+    assert_eq!(
+        param(&landing, "error").as_deref(),
+        Some("provider_unavailable")
+    );
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn unknown_and_unconfigured_providers_are_404(pool: PgPool) {
+    let auth = TestAuth::start(pool, &[]).await;
+    let mut browser = Browser::new();
+    let unknown = browser.get(&auth.url("/auth/oauth/myspace")).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    for provider in ["google", "github", "oidc"] {
+        let response = browser
+            .get(&auth.url(&format!("/auth/oauth/{provider}")))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["error"],
+            format!("{provider} sign-in is not configured")
+        );
+    }
+}

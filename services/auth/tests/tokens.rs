@@ -1,0 +1,168 @@
+//! The development token, `/auth/verify` and `/auth/me`, and the production default.
+
+mod support;
+
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use support::TestAuth;
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_test_token_is_off_unless_the_environment_says_development(pool: PgPool) {
+    let production = TestAuth::start(pool.clone(), &[]).await;
+    let http = Client::new();
+    let response = http
+        .post(production.url("/auth/oauth/test-token?email=test@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let explicit = TestAuth::start(pool, &["--environment=production".into()]).await;
+    let response = http
+        .post(explicit.url("/auth/oauth/test-token?email=test@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_seed_token_flow_in_development(pool: PgPool) {
+    let auth = TestAuth::start(
+        pool,
+        &[
+            "--environment=development".into(),
+            "--admin-emails=root@example.com".into(),
+        ],
+    )
+    .await;
+    let http = Client::new();
+    let issued: Value = http
+        .post(auth.url("/auth/oauth/test-token?email=test@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issued["token_type"], "bearer");
+    assert_eq!(issued["user"]["email"], "test@example.com");
+    assert_eq!(issued["user"]["name"], "Test User");
+    let user_id = issued["user"]["user_id"]
+        .as_i64()
+        .expect("a numeric user id");
+    let token = issued["access_token"].as_str().unwrap();
+
+    let verified: Value = http
+        .post(auth.url("/auth/verify"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        verified,
+        serde_json::json!({ "user_id": user_id, "email": "test@example.com" })
+    );
+
+    let me: Value = http
+        .get(auth.url("/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user_id"], user_id);
+    assert_eq!(me["role"], "user");
+
+    let again: Value = http
+        .post(auth.url("/auth/oauth/test-token?email=TEST@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["user"]["user_id"], user_id,
+        "emails are matched without regard to case"
+    );
+
+    let admin: Value = http
+        .post(auth.url("/auth/oauth/test-token?email=root@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = auth
+        .state
+        .verifier
+        .verify(admin["access_token"].as_str().unwrap())
+        .unwrap();
+    assert!(claims.is_admin());
+
+    for bad in ["", "no-at-sign", "a@b", "a b@example.com", "@example.com"] {
+        let response = http
+            .post(auth.url("/auth/oauth/test-token"))
+            .query(&[("email", bad)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn verify_and_me_refuse_bad_tokens(pool: PgPool) {
+    let auth = TestAuth::start(pool, &[]).await;
+    let http = Client::new();
+    let other = imgup_testkit::TestTokens::new(&imgup_jwt::JwtSettings::hs256(
+        "some-other-secret-of-32-bytes-or-more",
+    ));
+    let cases = [None, Some("garbage".to_owned()), Some(other.user("1"))];
+    for token in cases {
+        for (method, path) in [("POST", "/auth/verify"), ("GET", "/auth/me")] {
+            let mut request = http.request(method.parse().unwrap(), auth.url(path));
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{path} {token:?}"
+            );
+            assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        }
+    }
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn health_and_readiness(pool: PgPool) {
+    let auth = TestAuth::start(pool, &[]).await;
+    let http = Client::new();
+    assert_eq!(
+        http.get(auth.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let ready: Value = http
+        .get(auth.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+}
