@@ -385,8 +385,19 @@ async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Res
     match api.create(&PostParams::default(), &secret).await {
         Ok(created) => {
             ctx.metrics.writes.inc();
-            let note = format!("generated Secret {name}");
-            publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await?;
+            if stack.status.is_some() {
+                // This stack ran before, so the Secret was deleted: data
+                // volumes made with the old credentials will not accept the
+                // new ones. Say so loudly.
+                let note = format!(
+                    "Secret {name} was missing and has been generated anew; Postgres and MinIO volumes created with the old credentials will refuse the new ones (restore the Secret, or delete the volume claims)"
+                );
+                tracing::warn!("{note}");
+                publish(ctx, stack, EventType::Warning, "SecretRegenerated", note).await?;
+            } else {
+                let note = format!("generated Secret {name}");
+                publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await?;
+            }
             Ok(created)
         }
         // Another writer got there first: use theirs, never overwrite.

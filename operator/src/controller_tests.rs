@@ -845,3 +845,45 @@ async fn objects_edited_behind_the_operators_back_are_put_back_once() {
     pass(&fake, &ctx).await.unwrap();
     assert!(fake.take_log().iter().all(|l| l.starts_with("GET ")));
 }
+
+fn event_reasons(fake: &FakeApi) -> Vec<String> {
+    fake.paths()
+        .into_iter()
+        .filter(|p| p.contains("/events/"))
+        .map(|p| {
+            fake.get(&p).unwrap()["reason"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_generated_secret_deleted_later_is_recreated_with_a_warning() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    assert!(event_reasons(&fake).contains(&"SecretGenerated".to_string()));
+    let old = generated_data(&fake);
+    let secrets_api: Api<Secret> = Api::namespaced(fake.client(), "imgup");
+    secrets_api
+        .delete("demo-generated", &DeleteParams::default())
+        .await
+        .unwrap();
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    let log = fake.take_log();
+    assert_eq!(
+        log[..3],
+        [
+            format!("GET {GENERATED}"),
+            format!("POST {SECRETS}"),
+            EVENTS.to_string()
+        ]
+    );
+    assert!(event_reasons(&fake).contains(&"SecretRegenerated".to_string()));
+    assert_ne!(generated_data(&fake), old);
+}
