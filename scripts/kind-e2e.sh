@@ -64,6 +64,7 @@ for url in "$API/readyz" "$AUTH/readyz"; do
   curl -fsS --retry 30 --retry-delay 2 --retry-all-errors "$url" >/dev/null
 done
 json_field() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p"; }
+json_number() { sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p"; }
 
 TOKEN="$(curl -fsS -X POST "$AUTH/auth/oauth/test-token?email=e2e@example.com" | json_field access_token)"
 [ -n "$TOKEN" ] || { echo "no token from the auth service" >&2; exit 1; }
@@ -77,7 +78,7 @@ SIZE="$(wc -c <"$WORK/pixel.png" | tr -d ' ')"
 curl -fsS -X POST "$API/posts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
   -d "{\"filename\":\"pixel.png\",\"contentType\":\"image/png\",\"size\":$SIZE,\"title\":\"kind e2e\"}" \
   >"$WORK/post.json"
-POST_ID="$(json_field id <"$WORK/post.json")"
+POST_ID="$(json_number id <"$WORK/post.json")"
 PUT_URL="$(json_field presignedUrl <"$WORK/post.json" | sed 's/\\u0026/\&/g')"
 if [ -z "$POST_ID" ] || [ -z "$PUT_URL" ]; then cat "$WORK/post.json" >&2; exit 1; fi
 
