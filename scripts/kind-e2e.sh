@@ -7,7 +7,7 @@
 # CI machines (they have no Docker engine); run it on a workstation.
 #   scripts/kind-e2e.sh            # create/reuse cluster "imgup", run the flow
 #   KEEP=0 scripts/kind-e2e.sh     # delete the cluster afterwards
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,7 +30,7 @@ trap 'diagnose' ERR
 
 build() { # image package binary
   echo "--- building $1"
-  tar -C "$ROOT" -c --exclude=./target --exclude=./.git --exclude=./node_modules . |
+  tar -C "$ROOT" -c --exclude=./target --exclude=./.git --exclude=node_modules . |
     docker build -q -f operator/Dockerfile \
       --build-arg "PACKAGE=$2" --build-arg "BIN=$3" -t "ghcr.io/imgup/$1:$TAG" -
 }
