@@ -74,6 +74,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         database_url: args.database_url.clone(),
         log_format: LogFormat::Text,
         jwt: jwt.clone(),
+        object_key_secret: None,
         s3: S3Settings {
             endpoint: s3.endpoint(),
             public_endpoint: None,

@@ -40,7 +40,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok()
             .and_then(imgup_jwt::bearer_token)
             .ok_or(ApiError::Unauthorized("malformed authorization header"))?;
-        match state.verifier.verify(token) {
+        match state.verifier.verify(token).await {
             Ok(claims) => Ok(Self(claims)),
             Err(VerifyError::Expired) => Err(ApiError::Unauthorized("token expired")),
             Err(VerifyError::Invalid) => Err(ApiError::Unauthorized("invalid token")),

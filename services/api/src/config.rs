@@ -30,6 +30,15 @@ pub struct Config {
     pub log_format: LogFormat,
     #[command(flatten)]
     pub jwt: JwtSettings,
+    /// Keys the HMAC that binds object keys to their uploader (default: JWT_SECRET;
+    /// required when tokens are verified by JWKS and there is no JWT_SECRET).
+    #[arg(
+        long,
+        env = "OBJECT_KEY_SECRET",
+        value_name = "OBJECT_KEY_SECRET",
+        hide_env_values = true
+    )]
+    pub object_key_secret: Option<String>,
     #[command(flatten)]
     pub s3: S3Settings,
     #[command(flatten)]
@@ -43,6 +52,10 @@ impl std::fmt::Debug for Config {
             .field("database_url", &"<redacted>")
             .field("log_format", &self.log_format)
             .field("jwt", &self.jwt)
+            .field(
+                "object_key_secret",
+                &self.object_key_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("s3", &self.s3)
             .field("policy", &self.policy)
             .finish()
@@ -225,10 +238,10 @@ mod tests {
         args.push("--max-upload-bytes=0");
         assert!(Config::try_parse_from(&args).is_err());
 
-        let missing = Config::try_parse_from(&REQUIRED[..3])
+        let missing = Config::try_parse_from(&REQUIRED[..6])
             .unwrap_err()
             .to_string();
-        assert!(missing.contains("jwt-secret"), "{missing}");
+        assert!(missing.contains("S3_SECRET_KEY"), "{missing}");
     }
 
     #[test]

@@ -16,6 +16,16 @@ use crate::store::PgPostStore;
 /// Verified tokens remembered (about 5 MB at most).
 const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
+fn object_key_secret(config: &Config) -> anyhow::Result<&str> {
+    match (&config.object_key_secret, &config.jwt.secret) {
+        (Some(secret), _) | (None, Some(secret)) if secret.len() >= 32 => Ok(secret),
+        (Some(_), _) => anyhow::bail!("OBJECT_KEY_SECRET must be at least 32 bytes"),
+        _ => anyhow::bail!(
+            "OBJECT_KEY_SECRET (at least 32 bytes) is required when JWT_SECRET is not set"
+        ),
+    }
+}
+
 /// Builds the state from the configuration and the pool.
 pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
     let verifier = config.jwt.verifier().context("JWT settings")?;
@@ -25,7 +35,7 @@ pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
         storage: Arc::new(storage),
         verifier: Arc::new(CachedVerifier::new(verifier, TOKEN_CACHE_CAPACITY)),
         policy: Arc::new(config.policy.upload_policy()),
-        keys: Arc::new(KeyMinter::new(config.jwt.secret.as_bytes())),
+        keys: Arc::new(KeyMinter::new(object_key_secret(config)?.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
     })
 }

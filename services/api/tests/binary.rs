@@ -44,6 +44,20 @@ fn bad_or_missing_settings_stop_start_up_with_their_name() {
         "JWT_SECRET",
     );
     fails_naming(
+        base_env(&mut Command::new(BIN)).env_remove("JWT_SECRET"),
+        "JWT_SECRET",
+    );
+    fails_naming(
+        base_env(&mut Command::new(BIN)).env("JWT_ALGORITHM", "none"),
+        "JWT_ALGORITHM",
+    );
+    fails_naming(
+        base_env(&mut Command::new(BIN))
+            .env_remove("JWT_SECRET")
+            .env("JWT_ALGORITHM", "ES256"),
+        "JWT_JWKS_URL",
+    );
+    fails_naming(
         base_env(&mut Command::new(BIN)).env_remove("S3_ACCESS_KEY"),
         "S3_ACCESS_KEY",
     );

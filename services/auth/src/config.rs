@@ -162,7 +162,7 @@ impl Config {
 
     /// Checks what clap cannot; the error names the variable.
     pub fn validate(&self) -> anyhow::Result<()> {
-        self.jwt.validate()?;
+        self.jwt.validate_for_signing()?;
         if self.session_secret.len() < 32 {
             anyhow::bail!(
                 "SESSION_SECRET must be at least 32 bytes (it has {})",

@@ -22,6 +22,7 @@ pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
         signer: Arc::new(config.jwt.signer()?),
         verifier: Arc::new(config.jwt.verifier()?),
         cookie_key: Key::derive_from(config.session_secret.as_bytes()),
+        jwks: Arc::new(serde_json::to_value(config.jwt.jwks()?)?),
         config: Arc::new(config.clone()),
     })
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub signer: Arc<JwtSigner>,
     pub verifier: Arc<JwtVerifier>,
     pub cookie_key: Key,
+    /// The public keys at `/.well-known/jwks.json` (none with HS256).
+    pub jwks: Arc<serde_json::Value>,
 }
 
 impl FromRef<AppState> for Key {

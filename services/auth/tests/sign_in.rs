@@ -88,7 +88,7 @@ async fn google_sign_in_sends_state_and_pkce_and_lands_with_a_token(pool: PgPool
         ("google", "google-ada")
     );
 
-    let claims = auth.state.verifier.verify(&token).unwrap();
+    let claims = auth.state.verifier.verify(&token).await.unwrap();
     assert_eq!(claims.sub, user["user_id"].as_i64().unwrap().to_string());
     assert!(claims.jti.is_some() && claims.exp > claims.iat);
 }

@@ -105,6 +105,7 @@ async fn the_seed_token_flow_in_development(pool: PgPool) {
         .state
         .verifier
         .verify(admin["access_token"].as_str().unwrap())
+        .await
         .unwrap();
     assert!(claims.is_admin());
 

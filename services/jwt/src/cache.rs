@@ -26,7 +26,7 @@ impl CachedVerifier {
         }
     }
 
-    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<Arc<Claims>, VerifyError> {
         if let Some(claims) = self.accepted.get(token) {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -37,7 +37,7 @@ impl CachedVerifier {
             }
             return Ok(claims);
         }
-        let claims = Arc::new(self.verifier.verify(token)?);
+        let claims = Arc::new(self.verifier.verify(token).await?);
         self.accepted.insert(token.into(), Arc::clone(&claims));
         Ok(claims)
     }
@@ -59,14 +59,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_remembered_token_still_expires() {
+    #[tokio::test]
+    async fn a_remembered_token_still_expires() {
         let signer = JwtSigner::hs256(SECRET, 60, None, None);
         let cached = CachedVerifier::new(JwtVerifier::hs256(SECRET, None, None), 16);
         let mut claims = signer.claims_for(&subject());
         let token = signer.sign_claims(&claims);
-        assert_eq!(cached.verify(&token).unwrap().sub, "7");
-        assert_eq!(cached.verify(&token).unwrap().sub, "7", "from the cache");
+        assert_eq!(cached.verify(&token).await.unwrap().sub, "7");
+        assert_eq!(
+            cached.verify(&token).await.unwrap().sub,
+            "7",
+            "from the cache"
+        );
 
         // A token that expired while cached: backdate it in place.
         claims.exp = claims.iat - LEEWAY_SECONDS - 1;
@@ -74,25 +78,25 @@ mod tests {
         cached
             .accepted
             .insert(expired.as_str().into(), Arc::new(claims));
-        assert_eq!(cached.verify(&expired), Err(VerifyError::Expired));
+        assert_eq!(cached.verify(&expired).await, Err(VerifyError::Expired));
         assert_eq!(
-            cached.verify(&expired),
+            cached.verify(&expired).await,
             Err(VerifyError::Expired),
             "and it stays refused"
         );
     }
 
-    #[test]
-    fn refused_tokens_are_not_remembered_and_lookalikes_miss() {
+    #[tokio::test]
+    async fn refused_tokens_are_not_remembered_and_lookalikes_miss() {
         let signer = JwtSigner::hs256(SECRET, 60, None, None);
         let cached = CachedVerifier::new(JwtVerifier::hs256(SECRET, None, None), 16);
         let token = signer.sign(&subject());
-        cached.verify(&token).unwrap();
+        cached.verify(&token).await.unwrap();
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert_eq!(cached.verify(&tampered), Err(VerifyError::Invalid));
-        assert_eq!(cached.verify(&tampered), Err(VerifyError::Invalid));
+        assert_eq!(cached.verify(&tampered).await, Err(VerifyError::Invalid));
+        assert_eq!(cached.verify(&tampered).await, Err(VerifyError::Invalid));
         assert_eq!(cached.accepted.len(), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! The token format both services agree on: the claims, how they are signed and
 //! how they are checked. `imgup-auth` signs, `imgup-api` verifies.
 
+mod algorithm;
 mod bearer;
 mod cache;
 mod claims;
@@ -8,6 +9,7 @@ mod settings;
 mod signer;
 mod verifier;
 
+pub use algorithm::SigningAlgorithm;
 pub use bearer::bearer_token;
 pub use cache::CachedVerifier;
 pub use claims::{Claims, Role};

@@ -37,6 +37,26 @@ impl JwtSigner {
         }
     }
 
+    /// Signs with a private key (ES256, EdDSA); `kid` names its public half in the JWKS.
+    pub fn with_key(
+        key: EncodingKey,
+        algorithm: crate::SigningAlgorithm,
+        kid: Option<String>,
+        ttl_seconds: u64,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> Self {
+        let mut header = Header::new(algorithm.jsonwebtoken());
+        header.kid = kid;
+        Self {
+            key,
+            header,
+            ttl_seconds,
+            issuer,
+            audience,
+        }
+    }
+
     pub fn ttl_seconds(&self) -> u64 {
         self.ttl_seconds
     }
@@ -63,6 +83,7 @@ impl JwtSigner {
     }
 
     pub fn sign_claims(&self, claims: &Claims) -> String {
-        encode(&self.header, claims, &self.key).expect("HS256 signing of plain claims cannot fail")
+        encode(&self.header, claims, &self.key)
+            .expect("signing plain claims with a validated key cannot fail")
     }
 }

@@ -25,6 +25,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     pool: PgPool,
     extra_args: Vec<String>,
+    jwt_secret: bool,
 }
 
 impl TestApp {
@@ -32,6 +33,7 @@ impl TestApp {
         TestAppBuilder {
             pool,
             extra_args: Vec::new(),
+            jwt_secret: true,
         }
     }
 
@@ -127,19 +129,27 @@ impl TestAppBuilder {
         self
     }
 
+    /// No `JWT_SECRET`: tokens must then be verified some other way (JWKS).
+    pub fn without_jwt_secret(mut self) -> Self {
+        self.jwt_secret = false;
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let s3 = TestS3::start(BUCKET).await;
         let endpoint = s3.endpoint();
         let mut args = vec![
             "imgup-api".to_owned(),
             "--database-url=postgres://unused.invalid/unused".to_owned(),
-            format!("--jwt-secret={TEST_JWT_SECRET}"),
             format!("--s3-endpoint={endpoint}"),
             format!("--s3-access-key={}", TestS3::ACCESS_KEY),
             format!("--s3-secret-key={}", TestS3::SECRET_KEY),
             format!("--s3-region={}", TestS3::REGION),
             format!("--s3-bucket={BUCKET}"),
         ];
+        if self.jwt_secret {
+            args.push(format!("--jwt-secret={TEST_JWT_SECRET}"));
+        }
         args.extend(self.extra_args);
         let config = Config::try_parse_from(args).expect("test configuration");
         let state = startup::state(&config, self.pool.clone()).expect("test state");
@@ -152,7 +162,7 @@ impl TestAppBuilder {
         TestApp {
             base,
             http: Client::new(),
-            tokens: TestTokens::new(&config.jwt),
+            tokens: TestTokens::default(),
             s3,
             state,
             pool: self.pool,

@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oauth/{provider}/callback", get(oauth::callback))
         .route("/auth/verify", post(tokens::verify))
         .route("/auth/me", get(tokens::me))
+        .route("/.well-known/jwks.json", get(tokens::jwks))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .fallback(health::not_found)

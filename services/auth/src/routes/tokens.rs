@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Bearer {
             .ok()
             .and_then(imgup_jwt::bearer_token)
             .ok_or(AuthError::Unauthorized("malformed authorization header"))?;
-        match state.verifier.verify(token) {
+        match state.verifier.verify(token).await {
             Ok(claims) => Ok(Self(claims)),
             Err(VerifyError::Expired) => Err(AuthError::Unauthorized("token expired")),
             Err(VerifyError::Invalid) => Err(AuthError::Unauthorized("invalid token")),
@@ -96,6 +96,12 @@ fn user_id(claims: &Claims) -> Result<i64, AuthError> {
         .sub
         .parse()
         .map_err(|_| AuthError::Unauthorized("invalid token"))
+}
+
+/// `GET /.well-known/jwks.json`: the public keys tokens are signed with
+/// (ES256 or EdDSA); empty with HS256, whose secret is never published.
+pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json((*state.jwks).clone())
 }
 
 /// `POST /auth/verify`: who the token is for.
