@@ -54,15 +54,25 @@ run() { # name, extra wrk args...
   echo "$name|$rps|$p99"
 }
 
-bare=$(run "bare axum handler (POST /echo)" -s bench/upload.lua "http://127.0.0.1:$bare_port/echo")
-uploads=$(run "POST /uploads" -s bench/upload.lua -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/uploads")
-images=$(run "GET /images/{key}" -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/images/$key")
+# Interleaved rounds, reported as the median of each: on a 2-core machine one
+# run varies by several percent with scheduling alone.
+rounds=${ROUNDS:-3}
+bare_runs=() uploads_runs=() images_runs=()
+for _ in $(seq 1 "$rounds"); do
+  bare_runs+=("$(run "bare axum handler (POST /echo)" -s bench/upload.lua "http://127.0.0.1:$bare_port/echo")")
+  uploads_runs+=("$(run "POST /uploads" -s bench/upload.lua -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/uploads")")
+  images_runs+=("$(run "GET /images/{key}" -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/images/$key")")
+done
+median() { printf '%s\n' "$@" | sort -t'|' -k2,2n | sed -n "$(( ($# + 1) / 2 ))p"; }
+bare=$(median "${bare_runs[@]}")
+uploads=$(median "${uploads_runs[@]}")
+images=$(median "${images_runs[@]}")
 peak_api=$(rss $api_pid VmHWM)
 peak_bare=$(rss $bare_pid VmHWM)
 
 bare_rps=$(cut -d'|' -f2 <<<"$bare")
 echo
-echo "wrk -t1 -c$connections -d$duration on $(nproc) cores; imgup-api with RUST_LOG=${RUST_LOG:-info}, LOG_FORMAT=json"
+echo "wrk -t1 -c$connections -d$duration, median of $rounds interleaved rounds, on $(nproc) cores; imgup-api with RUST_LOG=${RUST_LOG:-info}, LOG_FORMAT=json"
 echo
 echo "| endpoint | requests/s | % of bare | p99 latency | RSS idle | RSS peak |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"

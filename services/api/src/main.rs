@@ -1,5 +1,9 @@
 use std::process::ExitCode;
 
+// jemalloc: about 8 % of a small request went to glibc malloc/free under load.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::Parser;
 use imgup_api::{Config, startup};
 

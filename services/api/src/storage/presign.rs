@@ -191,19 +191,14 @@ impl Presigner {
             }
         }
 
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(canonical.as_bytes()))
-        );
+        let mut string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n");
+        push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
         let mut mac = HmacSha256::new_from_slice(&self.signing_key(&date))
             .expect("HMAC takes any key length");
         mac.update(string_to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
-
-        Ok(format!(
-            "{}{path}?{query}&X-Amz-Signature={signature}",
-            self.origin
-        ))
+        let mut url = format!("{}{path}?{query}&X-Amz-Signature=", self.origin);
+        push_hex(&mut url, &mac.finalize().into_bytes());
+        Ok(url)
     }
 
     /// The SigV4 signing key for `date`, derived once a day.
@@ -224,6 +219,14 @@ impl Presigner {
         let key = hmac(&k_service, "aws4_request");
         *self.day_key.write().unwrap_or_else(|e| e.into_inner()) = Some((date.to_owned(), key));
         key
+    }
+}
+
+/// Appends the lower-case hex digits of a 32-byte digest.
+fn push_hex(out: &mut String, digest: &[u8]) {
+    let mut buf = [0u8; 64];
+    if hex::encode_to_slice(digest, &mut buf).is_ok() {
+        out.push_str(std::str::from_utf8(&buf).expect("hex digits are ASCII"));
     }
 }
 
