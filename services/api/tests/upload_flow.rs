@@ -348,3 +348,25 @@ async fn health_and_the_openapi_document_are_served(pool: PgPool) {
     }
     assert!(doc["components"]["schemas"]["UploadBody"].is_object());
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn presigned_urls_name_the_public_s3_endpoint(pool: PgPool) {
+    let app = TestApp::builder(pool)
+        .s3_public_host("localhost")
+        .start()
+        .await;
+    let token = app.tokens.user("alice");
+    let image = sample_image();
+    let post = app
+        .upload_ready_post(&token, "cat.png", "image/png", image.clone())
+        .await;
+    let url = post["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("http://localhost:{}/uploads/", app.s3.port())),
+        "{url}"
+    );
+    // The signature covers the public host, and S3 accepts it there.
+    let fetched = app.http.get(url).send().await.unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), image.as_slice());
+}

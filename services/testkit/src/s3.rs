@@ -40,6 +40,10 @@ impl TestS3 {
         format!("http://{}", self.addr)
     }
 
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
     /// Where the bucket's objects live on disk.
     pub fn bucket_dir(&self, bucket: &str) -> std::path::PathBuf {
         self.config.root.join(bucket)

@@ -26,6 +26,7 @@ pub struct TestAppBuilder {
     pool: PgPool,
     extra_args: Vec<String>,
     jwt_secret: bool,
+    s3_public_host: Option<String>,
 }
 
 impl TestApp {
@@ -34,6 +35,7 @@ impl TestApp {
             pool,
             extra_args: Vec::new(),
             jwt_secret: true,
+            s3_public_host: None,
         }
     }
 
@@ -135,6 +137,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Presigned URLs name the S3 server by `host` (`S3_PUBLIC_ENDPOINT`) while
+    /// the API reaches it at 127.0.0.1.
+    pub fn s3_public_host(mut self, host: &str) -> Self {
+        self.s3_public_host = Some(host.to_owned());
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let s3 = TestS3::start(BUCKET).await;
         let endpoint = s3.endpoint();
@@ -147,6 +156,9 @@ impl TestAppBuilder {
             format!("--s3-region={}", TestS3::REGION),
             format!("--s3-bucket={BUCKET}"),
         ];
+        if let Some(host) = &self.s3_public_host {
+            args.push(format!("--s3-public-endpoint=http://{host}:{}", s3.port()));
+        }
         if self.jwt_secret {
             args.push(format!("--jwt-secret={TEST_JWT_SECRET}"));
         }
