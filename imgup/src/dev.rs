@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use clap::Parser as _;
 use imgup_api::config::{PolicySettings, S3Settings};
 use imgup_embedded_s3::{EmbeddedS3, EmbeddedS3Config};
 use imgup_jwt::{JwtSettings, Role, TokenSubject};
@@ -34,6 +35,8 @@ pub struct DevArgs {
     host: IpAddr,
     #[arg(long, default_value_t = 8080)]
     api_port: u16,
+    #[arg(long, default_value_t = 8001)]
+    auth_port: u16,
     #[arg(long, default_value_t = 9000)]
     s3_port: u16,
 }
@@ -42,7 +45,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     imgup_telemetry::init_logs(LogFormat::Text);
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create the data folder {}", args.data_dir.display()))?;
-    let jwt = JwtSettings::hs256(dev_secret(&args.data_dir)?);
+    let jwt = JwtSettings::hs256(dev_secret(&args.data_dir, "dev-jwt-secret")?);
 
     let s3_addr = SocketAddr::new(args.host, args.s3_port);
     let s3 = EmbeddedS3::bind(
@@ -92,16 +95,49 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         name: Some("Development User".into()),
         role: Role::Admin,
     });
-    print_banner(&api_addr, &s3.endpoint(), &args.data_dir, &token);
-    imgup_api::startup::run(config, imgup_telemetry::shutdown_signal()).await?;
+    let auth_addr = SocketAddr::new(args.host, args.auth_port);
+    let auth_config = imgup_auth::Config::try_parse_from([
+        "imgup-auth".to_owned(),
+        format!("--bind-addr={auth_addr}"),
+        format!("--database-url={}", args.database_url),
+        "--environment=development".to_owned(),
+        format!("--public-url=http://{auth_addr}"),
+        format!(
+            "--session-secret={}",
+            dev_secret(&args.data_dir, "dev-session-secret")?
+        ),
+        format!("--jwt-secret={}", jwt.secret.as_deref().unwrap_or_default()),
+    ])
+    .context("auth settings")?;
+    print_banner(
+        &api_addr,
+        &auth_addr,
+        &s3.endpoint(),
+        &args.data_dir,
+        &token,
+    );
+
+    // One Ctrl-C or SIGTERM stops both services.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        imgup_telemetry::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    tokio::try_join!(
+        imgup_api::startup::run(config, until_stopped(stopped.clone())),
+        imgup_auth::startup::run(auth_config, until_stopped(stopped)),
+    )?;
     s3.stop().await;
     Ok(())
 }
 
-/// A random HS256 secret made on first start and kept in the data folder, so
-/// that tokens survive a restart.
-fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
-    let path = data_dir.join("dev-jwt-secret");
+/// A random secret made on first start and kept in the data folder, so that
+/// tokens and sign-ins survive a restart.
+fn dev_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
+    let path = data_dir.join(name);
     if let Ok(secret) = std::fs::read_to_string(&path)
         && secret.trim().len() >= imgup_jwt::MIN_SECRET_BYTES
     {
@@ -116,10 +152,10 @@ fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-fn print_banner(api: &SocketAddr, s3: &str, data_dir: &Path, token: &str) {
+fn print_banner(api: &SocketAddr, auth: &SocketAddr, s3: &str, data_dir: &Path, token: &str) {
     println!(
         "\nimgup dev is starting (development only: fixed S3 credentials, an admin token below)\n\
-         \n  API          http://{api}\n  S3           {s3}   (access key {ACCESS_KEY}, secret {SECRET_KEY}, bucket {BUCKET})\n  data         {}\n\
+         \n  API          http://{api}\n  auth         http://{auth}   (test tokens: curl -X POST 'http://{auth}/auth/oauth/test-token?email=you@example.com')\n  S3           {s3}   (access key {ACCESS_KEY}, secret {SECRET_KEY}, bucket {BUCKET})\n  data         {}\n\
          \nTry it:\n\n  export TOKEN={token}\n  curl -s -X POST http://{api}/uploads -H \"Authorization: Bearer $TOKEN\" \\\n       -H 'Content-Type: application/json' -d '{{\"filename\":\"cat.png\",\"contentType\":\"image/png\",\"size\":1234}}'\n",
         data_dir.display()
     );

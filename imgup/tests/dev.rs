@@ -36,7 +36,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
     let mut url = url::Url::parse(&base).unwrap();
     url.set_path(&format!("imgup_dev_test_{}", uuid::Uuid::new_v4().simple()));
     let database_url = url.to_string();
-    let (api_port, s3_port) = (free_port(), free_port());
+    let (api_port, auth_port, s3_port) = (free_port(), free_port(), free_port());
 
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_imgup"))
@@ -45,6 +45,8 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
             "dev",
             "--api-port",
             &api_port.to_string(),
+            "--auth-port",
+            &auth_port.to_string(),
             "--s3-port",
             &s3_port.to_string(),
         ])
@@ -128,6 +130,28 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
         folder.path().join("imgup-data").is_dir(),
         "data lives under ./imgup-data"
     );
+
+    // The auth service runs beside it in development mode, with the same secret.
+    let issued: Value = http
+        .post(format!(
+            "http://127.0.0.1:{auth_port}/auth/oauth/test-token?email=new@example.com"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let from_auth = issued["access_token"]
+        .as_str()
+        .expect("a development token");
+    let listed = http
+        .get(format!("{api}/posts"))
+        .bearer_auth(from_auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), reqwest::StatusCode::OK);
 
     let _ = running.child.kill();
     let _ = running.child.wait();
