@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace against real parts: the local Postgres (each
-# test gets a fresh database) and in-process S3 servers.
+# test gets a fresh database), in-process S3 servers, a real OIDC issuer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -10,14 +10,14 @@ oidc=services/auth/tests/oidc-server
 if [ ! -d "$oidc/node_modules/oauth2-mock-server" ]; then
   npm ci --prefix "$oidc" --no-audit --no-fund --loglevel=error
 fi
-if [ -x scripts/check-operator-manifests.sh ] && [ -d operator ]; then
-  operator_checks=1
-fi
+# Checks outside cargo first, so that the test runner's summary closes the output:
+# the operator's manifests against the official schemas and the Helm library,
+# the compose file with the Compose CLI, and the curl walkthrough against `imgup dev`.
+scripts/check-operator-manifests.sh
+scripts/check-compose.sh
+scripts/smoke-dev.sh
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else
   cargo test --workspace --no-fail-fast "$@"
-fi
-if [ -n "${operator_checks:-}" ]; then
-  scripts/check-operator-manifests.sh
 fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Starts `imgup dev` in an empty folder and runs the seed's curl walkthrough
+# (scripts/test_upload.sh) against it, as a newcomer would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q -p imgup
+bin=${CARGO_TARGET_DIR:-target}/debug/imgup
+dir=$(mktemp -d)
+port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+api=$(port) auth=$(port) s3=$(port)
+db="imgup_smoke_$$"
+base=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+(cd "$dir" && DATABASE_URL="${base%/*}/$db" exec "$bin" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$dir/imgup.log" 2>&1 &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  psql "$base" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$api/readyz" >/dev/null && curl -sf "http://127.0.0.1:$auth/readyz" >/dev/null && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/imgup.log" >&2; exit 1; }
+  sleep 0.2
+done
+API=http://127.0.0.1:$api AUTH=http://127.0.0.1:$auth scripts/test_upload.sh
