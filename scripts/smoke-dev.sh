@@ -6,8 +6,12 @@ cd "$(dirname "$0")/.."
 cargo build -q -p imgup
 bin=${CARGO_TARGET_DIR:-target}/debug/imgup
 dir=$(mktemp -d)
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-api=$(port) auth=$(port) s3=$(port)
+# Three distinct free ports, picked while all three are held.
+read -r api auth s3 < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
 db="imgup_smoke_$$"
 base=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 (cd "$dir" && DATABASE_URL="${base%/*}/$db" exec "$bin" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$dir/imgup.log" 2>&1 &

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use imgup_testkit::process::free_ports;
 use serde_json::{Value, json};
 use sqlx::migrate::MigrateDatabase;
 
@@ -20,14 +21,6 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
     let folder = tempfile::tempdir().unwrap();
@@ -36,7 +29,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
     let mut url = url::Url::parse(&base).unwrap();
     url.set_path(&format!("imgup_dev_test_{}", uuid::Uuid::new_v4().simple()));
     let database_url = url.to_string();
-    let (api_port, auth_port, s3_port) = (free_port(), free_port(), free_port());
+    let [api_port, auth_port, s3_port] = free_ports::<3>();
 
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_imgup"))
@@ -52,7 +45,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
         ])
         .env("DATABASE_URL", &database_url)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(folder.path().join("imgup.log")).unwrap())
         .spawn()
         .expect("start imgup dev");
     let mut running = Running {
@@ -60,12 +53,14 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
         database_url,
     };
 
-    let stdout = BufReader::new(running.child.stdout.take().unwrap());
+    let mut stdout = BufReader::new(running.child.stdout.take().unwrap()).lines();
     let token = stdout
-        .lines()
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|line| line.trim().strip_prefix("export TOKEN=").map(str::to_owned))
         .expect("imgup dev prints a token");
+    // Keep reading, as a terminal would: a closed stdout would stop imgup dev.
+    std::thread::spawn(move || stdout.for_each(drop));
 
     let http = reqwest::Client::new();
     let api = format!("http://127.0.0.1:{api_port}");
@@ -75,10 +70,11 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
         {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "imgup dev did not become ready"
-        );
+        let exited = running.child.try_wait().unwrap();
+        if exited.is_some() || started.elapsed() > Duration::from_secs(30) {
+            let log = std::fs::read_to_string(folder.path().join("imgup.log")).unwrap_or_default();
+            panic!("imgup dev did not become ready ({exited:?}):\n{log}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 

@@ -4,8 +4,8 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
+use imgup_testkit::process::{database_url_of, free_port, terminate, wait_until_ready};
 use imgup_testkit::{TEST_JWT_SECRET, TestS3, TestTokens};
 use sqlx::PgPool;
 
@@ -83,24 +83,10 @@ fn bad_or_missing_settings_stop_start_up_with_their_name() {
     );
 }
 
-/// The URL of the database `#[sqlx::test]` made, with DATABASE_URL's credentials.
-fn database_url_of(pool: &PgPool) -> String {
-    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).unwrap();
-    url.set_path(
-        pool.connect_options()
-            .get_database()
-            .expect("test database name"),
-    );
-    url.to_string()
-}
-
 #[sqlx::test(migrations = false)]
 async fn the_binary_migrates_serves_logs_json_and_stops_on_sigterm(pool: PgPool) {
     let s3 = TestS3::start("uploads").await;
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let mut child = base_env(&mut Command::new(BIN))
         .env("DATABASE_URL", database_url_of(&pool))
         .env("S3_ENDPOINT", s3.endpoint())
@@ -112,16 +98,7 @@ async fn the_binary_migrates_serves_logs_json_and_stops_on_sigterm(pool: PgPool)
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(response) = http.get(format!("{base}/readyz")).send().await
-            && response.status() == reqwest::StatusCode::OK
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "imgup-api did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_ready(&format!("{base}/readyz")).await;
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'posts'",
     )
@@ -142,22 +119,7 @@ async fn the_binary_migrates_serves_logs_json_and_stops_on_sigterm(pool: PgPool)
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     assert_eq!(response.headers()["x-request-id"], "req-under-test");
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "imgup-api did not stop on SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let exit = terminate(&mut child).await;
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 
     let mut logs = String::new();

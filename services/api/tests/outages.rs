@@ -9,7 +9,6 @@ use imgup_testkit::{TcpProxy, sample_image};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use support::{TestApp, error_of};
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
@@ -80,17 +79,7 @@ async fn an_s3_outage_is_a_503_and_the_api_recovers(pool: PgPool) {
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_database_outage_is_a_503_and_the_api_recovers(pool: PgPool) {
-    let options: PgConnectOptions = (*pool.connect_options()).clone();
-    let postgres = format!("{}:{}", options.get_host(), options.get_port());
-    let target = tokio::net::lookup_host(&postgres)
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut proxy = TcpProxy::start(target).await;
-    let proxied = PgPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy_with(options.host("127.0.0.1").port(proxy.local_addr().port()));
+    let (mut proxy, proxied) = TcpProxy::in_front_of(&pool).await;
     let app = TestApp::start(proxied).await;
     let token = app.tokens.user("alice");
     let body = json!({"filename": "cat.png", "contentType": "image/png", "size": 10});

@@ -3,9 +3,9 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use imgup_testkit::TEST_JWT_SECRET;
+use imgup_testkit::process::{database_url_of, free_port, terminate, wait_until_ready};
 use sqlx::PgPool;
 
 const BIN: &str = env!("CARGO_BIN_EXE_imgup-auth");
@@ -77,23 +77,9 @@ fn bad_or_missing_settings_stop_start_up_with_their_name() {
     );
 }
 
-fn database_url_of(pool: &PgPool) -> String {
-    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).unwrap();
-    url.set_path(
-        pool.connect_options()
-            .get_database()
-            .expect("test database name"),
-    );
-    url.to_string()
-}
-
 #[sqlx::test(migrations = false)]
 async fn the_binary_serves_logs_no_secrets_and_stops_on_sigterm(pool: PgPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut child = base_env(&mut Command::new(BIN))
         .env("DATABASE_URL", database_url_of(&pool))
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -110,16 +96,7 @@ async fn the_binary_serves_logs_no_secrets_and_stops_on_sigterm(pool: PgPool) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
-            && r.status().is_success()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "imgup-auth did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_ready(&format!("{base}/readyz")).await;
 
     let issued: serde_json::Value = http
         .post(format!(
@@ -146,24 +123,7 @@ async fn the_binary_serves_logs_no_secrets_and_stops_on_sigterm(pool: PgPool) {
         .unwrap();
     assert_eq!(start.status(), reqwest::StatusCode::FOUND);
 
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "imgup-auth did not stop on SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let exit = terminate(&mut child).await;
     assert!(exit.success(), "{exit:?}");
 
     let mut logs = String::new();

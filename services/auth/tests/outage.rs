@@ -8,21 +8,11 @@ use std::time::Duration;
 use imgup_testkit::TcpProxy;
 use reqwest::{Client, StatusCode};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use support::TestAuth;
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn a_database_outage_is_a_503_and_the_service_recovers(pool: PgPool) {
-    let options: PgConnectOptions = (*pool.connect_options()).clone();
-    let target = tokio::net::lookup_host(format!("{}:{}", options.get_host(), options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut proxy = TcpProxy::start(target).await;
-    let proxied = PgPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy_with(options.host("127.0.0.1").port(proxy.local_addr().port()));
+    let (mut proxy, proxied) = TcpProxy::in_front_of(&pool).await;
     let auth = TestAuth::start(proxied, &["--environment=development".into()]).await;
     let http = Client::new();
     let token_url = auth.url("/auth/oauth/test-token?email=ada@example.com");

@@ -3,6 +3,7 @@
 //! with genuine magic bytes.
 
 mod images;
+pub mod process;
 mod proxy;
 mod s3;
 mod tokens;

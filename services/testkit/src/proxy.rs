@@ -22,6 +22,23 @@ impl TcpProxy {
         }
     }
 
+    /// A proxy in front of `pool`'s database server, and a pool that connects
+    /// through it (giving up on a connection after two seconds).
+    pub async fn in_front_of(pool: &sqlx::PgPool) -> (Self, sqlx::PgPool) {
+        let options = (*pool.connect_options()).clone();
+        let server = format!("{}:{}", options.get_host(), options.get_port());
+        let target = tokio::net::lookup_host(&server)
+            .await
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .unwrap_or_else(|| panic!("cannot resolve {server}"));
+        let proxy = Self::start(target).await;
+        let proxied = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_secs(2))
+            .connect_lazy_with(options.host("127.0.0.1").port(proxy.local_addr().port()));
+        (proxy, proxied)
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }

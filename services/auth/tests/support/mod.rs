@@ -64,13 +64,7 @@ impl Drop for OidcServer {
     }
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use imgup_testkit::process::free_port;
 
 /// A GitHub-shaped API: `/user` and `/user/emails`, for any bearer token.
 pub struct GithubApi {
