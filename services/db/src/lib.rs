@@ -13,6 +13,9 @@ use sqlx::postgres::PgPoolOptions;
 /// with an advisory lock, so services may start together).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
+/// The same schema for the embedded mode's SQLite database.
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations-sqlite");
+
 /// A pool that connects lazily and gives up on a connection quickly, so that a
 /// database outage becomes a prompt 503 rather than a hung request, and that
 /// reconnects by itself once the database is back.

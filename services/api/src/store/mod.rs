@@ -1,13 +1,25 @@
 //! Post metadata behind one interface, so handlers do not care which database
-//! holds it. Postgres here; the embedded mode adds SQLite beside it.
+//! holds it: Postgres for deployments, SQLite for the embedded mode.
+
+/// The column list every query returns, as a literal so that queries stay
+/// static strings.
+macro_rules! columns {
+    () => {
+        "id, user_id, image_key, title, filename, content_type, size_bytes, \
+         status, rejection_reason, created_at, updated_at"
+    };
+}
 
 mod postgres;
+mod row;
+mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use postgres::PgPostStore;
+pub use sqlite::SqlitePostStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::row::{PostRow, classify, one};
 use super::{ListQuery, NewPost, Post, PostStatus, PostStore, StoreError};
 
 /// Posts in Postgres (`migrations/`).
@@ -14,65 +14,6 @@ impl PgPostStore {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
-}
-
-/// The column list every query returns, as a literal so that queries stay
-/// static strings.
-macro_rules! columns {
-    () => {
-        "id, user_id, image_key, title, filename, content_type, size_bytes, \
-         status, rejection_reason, created_at, updated_at"
-    };
-}
-
-#[derive(sqlx::FromRow)]
-struct PostRow {
-    id: i64,
-    user_id: String,
-    image_key: String,
-    title: Option<String>,
-    filename: String,
-    content_type: String,
-    size_bytes: i64,
-    status: String,
-    rejection_reason: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<PostRow> for Post {
-    type Error = StoreError;
-
-    fn try_from(row: PostRow) -> Result<Self, StoreError> {
-        let status = PostStatus::parse(&row.status).ok_or_else(|| {
-            StoreError::Other(format!("unknown post status {:?}", row.status).into())
-        })?;
-        Ok(Post {
-            id: row.id,
-            user_id: row.user_id,
-            image_key: row.image_key,
-            title: row.title,
-            filename: row.filename,
-            content_type: row.content_type,
-            size_bytes: row.size_bytes,
-            status,
-            rejection_reason: row.rejection_reason,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
-}
-
-fn classify(err: sqlx::Error) -> StoreError {
-    if imgup_db::is_unavailable(&err) {
-        StoreError::Unavailable(Box::new(err))
-    } else {
-        StoreError::Other(Box::new(err))
-    }
-}
-
-fn one(row: Option<PostRow>) -> Result<Option<Post>, StoreError> {
-    row.map(Post::try_from).transpose()
 }
 
 #[async_trait]
