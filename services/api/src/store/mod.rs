@@ -10,16 +10,14 @@ macro_rules! columns {
     };
 }
 
-mod postgres;
 mod row;
-mod sqlite;
+mod sql;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use postgres::PgPostStore;
-pub use sqlite::SqlitePostStore;
+pub use sql::{PgPostStore, SqlitePostStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
