@@ -2,16 +2,12 @@
 //! URLs can be reached from outside) and a one-replica StatefulSet with a
 //! volume claim. Nothing when the spec names an external S3.
 
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, PodSpec, PodTemplateSpec, Service, VolumeMount,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Container, ContainerPort, Service, VolumeMount};
 
 use super::{
-    MINIO_CONSOLE_PORT, MINIO_PORT, child_name, claim_retention, component_service,
-    container_security, data_claim, env, env_secret, http_probe, labels, owned_meta, pod_security,
-    resources_or, scratch, selector_labels, service_port,
+    MINIO_CONSOLE_PORT, MINIO_PORT, child_name, component_service, container_security,
+    data_stateful_set, env, env_secret, http_probe, resources_or, scratch, service_port,
 };
 use crate::crd::{ImageUploadStack, Storage};
 use crate::resources::secrets;
@@ -24,7 +20,7 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
         return None;
     };
     let (user, password) = secrets::s3_credentials(stack);
-    let name = child_name(stack, COMPONENT);
+    let _name = child_name(stack, COMPONENT);
 
     let service = component_service(
         stack,
@@ -96,39 +92,15 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
         ..Container::default()
     };
 
-    let sts = StatefulSet {
-        metadata: owned_meta(stack, COMPONENT, name.clone()),
-        spec: Some(StatefulSetSpec {
-            service_name: Some(name),
-            replicas: Some(1),
-            selector: LabelSelector {
-                match_labels: Some(selector_labels(stack, COMPONENT)),
-                match_expressions: None,
-            },
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(stack, COMPONENT)),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(PodSpec {
-                    security_context: Some(pod_security(UID)),
-                    automount_service_account_token: Some(false),
-                    containers: vec![container],
-                    volumes: Some(vec![tmp_vol]),
-                    ..PodSpec::default()
-                }),
-            },
-            volume_claim_templates: Some(vec![data_claim(
-                stack,
-                COMPONENT,
-                &m.size,
-                m.storage_class_name.as_ref(),
-            )]),
-            persistent_volume_claim_retention_policy: Some(claim_retention(stack)),
-            ..StatefulSetSpec::default()
-        }),
-        status: None,
-    };
+    let sts = data_stateful_set(
+        stack,
+        COMPONENT,
+        UID,
+        container,
+        vec![tmp_vol],
+        &m.size,
+        m.storage_class_name.as_ref(),
+    );
     Some((service, sts))
 }
 

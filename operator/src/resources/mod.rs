@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy,
+    StatefulSetSpec,
 };
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
@@ -190,7 +191,7 @@ pub fn hash_json<T: Serialize>(value: &T) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 fn with_spec_hash(d: Desired) -> Desired {
@@ -339,9 +340,52 @@ pub fn service_probes(mut c: Container, port: i32) -> Container {
     c
 }
 
+/// A one-replica StatefulSet for `component` (Postgres, MinIO): the hardened
+/// pod running `container` with `volumes`, and a `data` claim of `size` that
+/// follows the stack's retention policy.
+pub fn data_stateful_set(
+    stack: &ImageUploadStack,
+    component: &str,
+    uid: i64,
+    container: Container,
+    volumes: Vec<Volume>,
+    size: &str,
+    storage_class: Option<&String>,
+) -> StatefulSet {
+    let name = child_name(stack, component);
+    StatefulSet {
+        metadata: owned_meta(stack, component, name.clone()),
+        spec: Some(StatefulSetSpec {
+            service_name: Some(name),
+            replicas: Some(1),
+            selector: LabelSelector {
+                match_labels: Some(selector_labels(stack, component)),
+                match_expressions: None,
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(stack, component)),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    security_context: Some(pod_security(uid)),
+                    automount_service_account_token: Some(false),
+                    containers: vec![container],
+                    volumes: Some(volumes),
+                    ..PodSpec::default()
+                }),
+            },
+            volume_claim_templates: Some(vec![data_claim(stack, component, size, storage_class)]),
+            persistent_volume_claim_retention_policy: Some(claim_retention(stack)),
+            ..StatefulSetSpec::default()
+        }),
+        status: None,
+    }
+}
+
 /// The data volume claim of a StatefulSet, labelled so that the finalizer can
 /// find the claims when the retention policy is `Delete`.
-pub fn data_claim(
+fn data_claim(
     stack: &ImageUploadStack,
     component: &str,
     size: &str,
@@ -370,9 +414,7 @@ pub fn data_claim(
 }
 
 /// Claims follow the stack's retention policy when the StatefulSet goes.
-pub fn claim_retention(
-    stack: &ImageUploadStack,
-) -> StatefulSetPersistentVolumeClaimRetentionPolicy {
+fn claim_retention(stack: &ImageUploadStack) -> StatefulSetPersistentVolumeClaimRetentionPolicy {
     let when_deleted = match stack.spec.retention {
         RetentionPolicy::Retain => "Retain",
         RetentionPolicy::Delete => "Delete",

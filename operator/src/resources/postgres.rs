@@ -1,16 +1,14 @@
 //! In-cluster Postgres: a headless Service and a one-replica StatefulSet with
 //! a volume claim. Nothing when the spec names an external database.
 
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, ExecAction, PodSpec, PodTemplateSpec, Probe, Service, ServiceSpec,
-    VolumeMount,
+    Container, ContainerPort, ExecAction, Probe, Service, ServiceSpec, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::{
-    POSTGRES_PORT, child_name, claim_retention, container_security, data_claim, env, env_secret,
-    labels, owned_meta, pod_security, resources_or, scratch, selector_labels, service_port,
+    POSTGRES_PORT, child_name, container_security, data_stateful_set, env, env_secret, owned_meta,
+    resources_or, scratch, selector_labels, service_port,
 };
 use crate::crd::{Database, ImageUploadStack};
 use crate::resources::secrets;
@@ -102,39 +100,15 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
         ..Container::default()
     };
 
-    let sts = StatefulSet {
-        metadata: owned_meta(stack, COMPONENT, name.clone()),
-        spec: Some(StatefulSetSpec {
-            service_name: Some(name),
-            replicas: Some(1),
-            selector: LabelSelector {
-                match_labels: Some(selector_labels(stack, COMPONENT)),
-                match_expressions: None,
-            },
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(stack, COMPONENT)),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(PodSpec {
-                    security_context: Some(pod_security(UID)),
-                    automount_service_account_token: Some(false),
-                    containers: vec![container],
-                    volumes: Some(vec![run_vol, tmp_vol]),
-                    ..PodSpec::default()
-                }),
-            },
-            volume_claim_templates: Some(vec![data_claim(
-                stack,
-                COMPONENT,
-                &pg.size,
-                pg.storage_class_name.as_ref(),
-            )]),
-            persistent_volume_claim_retention_policy: Some(claim_retention(stack)),
-            ..StatefulSetSpec::default()
-        }),
-        status: None,
-    };
+    let sts = data_stateful_set(
+        stack,
+        COMPONENT,
+        UID,
+        container,
+        vec![run_vol, tmp_vol],
+        &pg.size,
+        pg.storage_class_name.as_ref(),
+    );
     Some((service, sts))
 }
 
