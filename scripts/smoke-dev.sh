@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts `imgup dev` in an empty folder and runs the seed's curl walkthrough
-# (scripts/test_upload.sh) against it, as a newcomer would.
+# (scripts/test_upload.sh) against it. The default (embedded SQLite) is covered
+# by imgup/tests/dev.rs; this run keeps metadata in Postgres (--database-url).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q -p imgup
@@ -14,7 +15,7 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 db="imgup_smoke_$$"
 base=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-(cd "$dir" && DATABASE_URL="${base%/*}/$db" exec "$bin" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$dir/imgup.log" 2>&1 &
+(cd "$dir" && exec "$bin" dev --database-url "${base%/*}/$db" --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$dir/imgup.log" 2>&1 &
 pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null || true

@@ -1,5 +1,6 @@
-//! `imgup dev`: the API and an embedded S3 endpoint in one process, with data
-//! under one folder, for trying imgup with nothing but Rust and Postgres.
+//! `imgup dev`: the API, the auth service and an embedded S3 endpoint in one
+//! process, with objects and metadata (SQLite) under one folder, for trying
+//! imgup with nothing but Rust.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -18,18 +19,16 @@ const BUCKET: &str = "uploads";
 
 #[derive(Debug, clap::Args)]
 pub struct DevArgs {
-    /// Where uploaded objects and the development secret are kept.
+    /// Where uploaded objects, the metadata database and the development
+    /// secrets are kept.
     #[arg(long, default_value = "./imgup-data")]
     data_dir: PathBuf,
-    /// Postgres URL; the database is created when missing.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        value_name = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/imgup_dev",
-        hide_env_values = true
-    )]
-    database_url: String,
+    /// Keep metadata in this database instead of `<data-dir>/imgup.db`
+    /// (`postgres://…`, created when missing, or `sqlite:…`). Deliberately not
+    /// read from `DATABASE_URL`, so that an exported variable never points a
+    /// development run at another database.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Address the services listen on.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
@@ -60,21 +59,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     .await
     .with_context(|| format!("cannot start the embedded S3 endpoint on {s3_addr}"))?;
 
-    if !sqlx::Postgres::database_exists(&args.database_url)
-        .await
-        .unwrap_or(false)
-    {
-        sqlx::Postgres::create_database(&args.database_url)
-            .await
-            .context(
-                "cannot create the development database (is Postgres running? see DATABASE_URL)",
-            )?;
-    }
+    let database_url = match args.database_url {
+        Some(url) => {
+            create_postgres_database(&url).await?;
+            url
+        }
+        None => format!("sqlite:{}", args.data_dir.join("imgup.db").display()),
+    };
 
     let api_addr = SocketAddr::new(args.host, args.api_port);
     let config = imgup_api::Config {
         bind_addr: api_addr,
-        database_url: args.database_url.clone(),
+        database_url: database_url.clone(),
         log_format: LogFormat::Text,
         jwt: jwt.clone(),
         object_key_secret: None,
@@ -99,7 +95,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let auth_config = imgup_auth::Config::try_parse_from([
         "imgup-auth".to_owned(),
         format!("--bind-addr={auth_addr}"),
-        format!("--database-url={}", args.database_url),
+        format!("--database-url={database_url}"),
         "--environment=development".to_owned(),
         format!("--public-url=http://{auth_addr}"),
         format!(
@@ -114,6 +110,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         &auth_addr,
         &s3.endpoint(),
         &args.data_dir,
+        &describe_database(&database_url),
         &token,
     );
 
@@ -134,6 +131,16 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates the Postgres database behind `url` when it is missing.
+async fn create_postgres_database(url: &str) -> anyhow::Result<()> {
+    if !url.starts_with("postgres") || sqlx::Postgres::database_exists(url).await.unwrap_or(false) {
+        return Ok(());
+    }
+    sqlx::Postgres::create_database(url)
+        .await
+        .context("cannot create the development database (is Postgres running at --database-url?)")
+}
+
 /// A random secret made on first start and kept in the data folder, so that
 /// tokens and sign-ins survive a restart.
 fn dev_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
@@ -152,10 +159,25 @@ fn dev_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-fn print_banner(api: &SocketAddr, auth: &SocketAddr, s3: &str, data_dir: &Path, token: &str) {
+/// Where metadata lives, without any password the URL carries.
+fn describe_database(url: &str) -> String {
+    match url.strip_prefix("sqlite:") {
+        Some(path) => format!("SQLite {path}"),
+        None => "Postgres (--database-url)".to_owned(),
+    }
+}
+
+fn print_banner(
+    api: &SocketAddr,
+    auth: &SocketAddr,
+    s3: &str,
+    data_dir: &Path,
+    database: &str,
+    token: &str,
+) {
     println!(
         "\nimgup dev is starting (development only: fixed S3 credentials, an admin token below)\n\
-         \n  API          http://{api}\n  auth         http://{auth}   (test tokens: curl -X POST 'http://{auth}/auth/oauth/test-token?email=you@example.com')\n  S3           {s3}   (access key {ACCESS_KEY}, secret {SECRET_KEY}, bucket {BUCKET})\n  data         {}\n\
+         \n  API          http://{api}\n  auth         http://{auth}   (test tokens: curl -X POST 'http://{auth}/auth/oauth/test-token?email=you@example.com')\n  S3           {s3}   (access key {ACCESS_KEY}, secret {SECRET_KEY}, bucket {BUCKET})\n  data         {}\n  metadata     {database}\n\
          \nTry it:\n\n  export TOKEN={token}\n  curl -s -X POST http://{api}/uploads -H \"Authorization: Bearer $TOKEN\" \\\n       -H 'Content-Type: application/json' -d '{{\"filename\":\"cat.png\",\"contentType\":\"image/png\",\"size\":1234}}'\n",
         data_dir.display()
     );

@@ -1,97 +1,128 @@
-//! `imgup dev` as a newcomer runs it: an empty folder, one command, then the
-//! seed's curl flow against what it prints.
+//! `imgup dev` as a newcomer runs it: an empty folder, one command, no
+//! database server, then the seed's flow against what it prints.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use imgup_testkit::process::free_ports;
+use imgup_testkit::process::{free_ports, terminate, wait_until_ready};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::migrate::MigrateDatabase;
 
-struct Running {
-    child: Child,
-    database_url: String,
+struct Ports {
+    api: u16,
+    auth: u16,
+    s3: u16,
 }
 
-impl Drop for Running {
+/// A running `imgup dev`, killed if the test fails half-way.
+struct ImgupDev {
+    child: Child,
+    /// The token printed for pasting into curl.
+    token: String,
+}
+
+impl ImgupDev {
+    async fn start(folder: &Path, ports: &Ports) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_imgup"))
+            .current_dir(folder)
+            .args(["dev", "--api-port", &ports.api.to_string()])
+            .args(["--auth-port", &ports.auth.to_string()])
+            .args(["--s3-port", &ports.s3.to_string()])
+            // Whatever the test run exports, the default is the embedded store.
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start imgup dev");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let token = stdout
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.trim().strip_prefix("export TOKEN=").map(str::to_owned))
+            .expect("imgup dev prints a token");
+        // Keep reading, as a terminal would: a closed stdout would stop imgup dev.
+        std::thread::spawn(move || stdout.for_each(drop));
+        wait_until_ready(&format!("http://127.0.0.1:{}/readyz", ports.api)).await;
+        wait_until_ready(&format!("http://127.0.0.1:{}/readyz", ports.auth)).await;
+        Self { child, token }
+    }
+
+    async fn stop(mut self) {
+        let exit = terminate(&mut self.child).await;
+        assert!(exit.success(), "imgup dev stops cleanly on SIGTERM: {exit}");
+    }
+}
+
+impl Drop for ImgupDev {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+async fn json_of(response: reqwest::Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, expected, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
 #[tokio::test]
-async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
+async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
     let folder = tempfile::tempdir().unwrap();
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&format!("imgup_dev_test_{}", uuid::Uuid::new_v4().simple()));
-    let database_url = url.to_string();
-    let [api_port, auth_port, s3_port] = free_ports::<3>();
-
-    let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_imgup"))
-        .current_dir(folder.path())
-        .args([
-            "dev",
-            "--api-port",
-            &api_port.to_string(),
-            "--auth-port",
-            &auth_port.to_string(),
-            "--s3-port",
-            &s3_port.to_string(),
-        ])
-        .env("DATABASE_URL", &database_url)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(folder.path().join("imgup.log")).unwrap())
-        .spawn()
-        .expect("start imgup dev");
-    let mut running = Running {
-        child,
-        database_url,
-    };
-
-    let mut stdout = BufReader::new(running.child.stdout.take().unwrap()).lines();
-    let token = stdout
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.trim().strip_prefix("export TOKEN=").map(str::to_owned))
-        .expect("imgup dev prints a token");
-    // Keep reading, as a terminal would: a closed stdout would stop imgup dev.
-    std::thread::spawn(move || stdout.for_each(drop));
-
+    let [api, auth, s3] = free_ports::<3>();
+    let ports = Ports { api, auth, s3 };
+    let api = format!("http://127.0.0.1:{api}");
+    let auth = format!("http://127.0.0.1:{auth}");
     let http = reqwest::Client::new();
-    let api = format!("http://127.0.0.1:{api_port}");
-    loop {
-        if let Ok(r) = http.get(format!("{api}/readyz")).send().await
-            && r.status().is_success()
-        {
-            break;
-        }
-        let exited = running.child.try_wait().unwrap();
-        if exited.is_some() || started.elapsed() > Duration::from_secs(30) {
-            let log = std::fs::read_to_string(folder.path().join("imgup.log")).unwrap_or_default();
-            panic!("imgup dev did not become ready ({exited:?}):\n{log}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-
     let image = imgup_testkit::sample_image();
-    let ticket: Value = http
-        .post(format!("{api}/uploads"))
-        .bearer_auth(&token)
-        .json(&json!({ "filename": "cat.png", "contentType": "image/png", "size": image.len() }))
+
+    let dev = ImgupDev::start(folder.path(), &ports).await;
+    assert!(
+        folder.path().join("imgup-data/imgup.db").is_file(),
+        "metadata lives in ./imgup-data/imgup.db"
+    );
+
+    // The seed's flow: a development token from auth, who am I, a post, the
+    // upload straight to S3, completion, the image back.
+    let issued = json_of(
+        http.post(format!(
+            "{auth}/auth/oauth/test-token?email=new@example.com"
+        ))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let presigned = ticket["presignedUrl"].as_str().expect("a presigned URL");
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let token = issued["access_token"]
+        .as_str()
+        .expect("a development token");
+    let me = json_of(
+        http.get(format!("{auth}/auth/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["email"], "new@example.com");
+
+    let post = json_of(
+        http.post(format!("{api}/posts"))
+            .bearer_auth(token)
+            .json(&json!({ "filename": "cat.png", "contentType": "image/png", "size": image.len(), "title": "cat" }))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let presigned = post["presignedUrl"].as_str().expect("a presigned URL");
     assert!(
-        presigned.starts_with(&format!("http://127.0.0.1:{s3_port}/")),
+        presigned.starts_with(&format!("http://127.0.0.1:{}/", ports.s3)),
         "{presigned}"
     );
     let put = http
@@ -102,56 +133,69 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder() {
         .await
         .unwrap();
     assert!(put.status().is_success(), "{}", put.status());
-
-    let key = ticket["objectKey"].as_str().unwrap();
-    let view: Value = http
-        .get(format!("{api}/images/{key}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bytes = http
-        .get(view["url"].as_str().unwrap())
+    let id = post["id"].as_i64().unwrap();
+    let ready = json_of(
+        http.post(format!("{api}/posts/{id}/complete"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ready["status"], "ready");
+    let served = http
+        .get(ready["url"].as_str().unwrap())
         .send()
         .await
         .unwrap()
         .bytes()
         .await
         .unwrap();
-    assert_eq!(bytes.as_ref(), image.as_slice());
-    assert!(
-        folder.path().join("imgup-data").is_dir(),
-        "data lives under ./imgup-data"
-    );
+    assert_eq!(served.as_ref(), image.as_slice());
 
-    // The auth service runs beside it in development mode, with the same secret.
-    let issued: Value = http
-        .post(format!(
-            "http://127.0.0.1:{auth_port}/auth/oauth/test-token?email=new@example.com"
-        ))
+    // The printed admin token works too, and sees the new user's post.
+    let everyone = json_of(
+        http.get(format!("{api}/posts"))
+            .bearer_auth(&dev.token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(everyone["items"][0]["id"], id);
+
+    // Stopped and started again in the same folder: the post, the object and
+    // the signing secret are all still there.
+    dev.stop().await;
+    let dev = ImgupDev::start(folder.path(), &ports).await;
+    let again = json_of(
+        http.get(format!("{api}/posts/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["status"], "ready");
+    let served = http
+        .get(again["url"].as_str().expect("a fresh presigned GET"))
         .send()
         .await
         .unwrap()
-        .json()
+        .bytes()
         .await
         .unwrap();
-    let from_auth = issued["access_token"]
-        .as_str()
-        .expect("a development token");
-    let listed = http
-        .get(format!("{api}/posts"))
-        .bearer_auth(from_auth)
+    assert_eq!(served.as_ref(), image.as_slice());
+
+    let deleted = http
+        .delete(format!("{api}/posts/{id}"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.status(), reqwest::StatusCode::OK);
-
-    let _ = running.child.kill();
-    let _ = running.child.wait();
-    sqlx::Postgres::drop_database(&running.database_url)
-        .await
-        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    dev.stop().await;
 }

@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use imgup_db::Database;
 use imgup_jwt::CachedVerifier;
 use imgup_policy::KeyMinter;
-use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
-use crate::store::PgPostStore;
+use crate::store::{PgPostStore, PostStore, SqlitePostStore};
 
 /// Verified tokens remembered (about 5 MB at most).
 const TOKEN_CACHE_CAPACITY: usize = 10_000;
@@ -26,12 +26,16 @@ fn object_key_secret(config: &Config) -> anyhow::Result<&str> {
     }
 }
 
-/// Builds the state from the configuration and the pool.
-pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
+/// Builds the state from the configuration and the database.
+pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppState> {
+    let posts: Arc<dyn PostStore> = match db.into() {
+        Database::Postgres(pool) => Arc::new(PgPostStore::new(pool)),
+        Database::Sqlite(pool) => Arc::new(SqlitePostStore::new(pool)),
+    };
     let verifier = config.jwt.verifier().context("JWT settings")?;
     let storage = ObjectStorage::new(&config.s3).context("S3 settings")?;
     Ok(AppState {
-        posts: Arc::new(PgPostStore::new(pool)),
+        posts,
         storage: Arc::new(storage),
         verifier: Arc::new(CachedVerifier::new(verifier, TOKEN_CACHE_CAPACITY)),
         policy: Arc::new(config.policy.upload_policy()),
@@ -45,14 +49,14 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = imgup_db::lazy_pool(&config.database_url)?;
-    let state = state(&config, pool.clone())?;
+    let db = Database::connect_lazy(&config.database_url)?;
+    let state = state(&config, db.clone())?;
     let listener = TcpListener::bind(config.bind_addr)
         .await
         .with_context(|| format!("cannot listen on BIND_ADDR {}", config.bind_addr))?;
-    imgup_db::migrate(&pool).await?;
+    db.migrate().await?;
     tracing::info!(addr = %config.bind_addr, "imgup-api listening");
     imgup_telemetry::serve(listener, crate::router(state), shutdown).await?;
-    pool.close().await;
+    db.close().await;
     Ok(())
 }

@@ -66,6 +66,10 @@ fn bad_or_missing_settings_stop_start_up_with_their_name() {
         "DATABASE_URL",
     );
     fails_naming(
+        base_env(&mut Command::new(BIN)).env("DATABASE_URL", "mysql://localhost/imgup"),
+        "DATABASE_URL",
+    );
+    fails_naming(
         base_env(&mut Command::new(BIN)).env("MAX_UPLOAD_BYTES", "ten"),
         "MAX_UPLOAD_BYTES",
     );

@@ -3,20 +3,6 @@
 
 use imgup_api::store::{ListQuery, NewPost, PgPostStore, PostStatus, PostStore, SqlitePostStore};
 use sqlx::PgPool;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-
-async fn sqlite_store() -> (SqlitePostStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.path().join("imgup.db"))
-        .create_if_missing(true);
-    let pool = SqlitePoolOptions::new()
-        .connect_with(options)
-        .await
-        .unwrap();
-    imgup_db::SQLITE_MIGRATOR.run(&pool).await.unwrap();
-    (SqlitePostStore::new(pool), dir)
-}
 
 fn new_post(owner: &str, n: u32) -> NewPost {
     NewPost {
@@ -151,6 +137,6 @@ async fn the_postgres_store_behaves(pool: PgPool) {
 
 #[tokio::test]
 async fn the_sqlite_store_behaves() {
-    let (store, _dir) = sqlite_store().await;
-    behaves(&store).await;
+    let (pool, _dir) = imgup_testkit::fresh_sqlite().await;
+    behaves(&SqlitePostStore::new(pool)).await;
 }

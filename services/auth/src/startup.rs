@@ -4,18 +4,22 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum_extra::extract::cookie::Key;
-use sqlx::PgPool;
+use imgup_db::Database;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::providers::Providers;
 use crate::state::AppState;
-use crate::users::PgUserStore;
+use crate::users::{PgUserStore, SqliteUserStore, UserStore};
 
-pub fn state(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
+pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppState> {
     config.validate()?;
+    let users: Arc<dyn UserStore> = match db.into() {
+        Database::Postgres(pool) => Arc::new(PgUserStore::new(pool)),
+        Database::Sqlite(pool) => Arc::new(SqliteUserStore::new(pool)),
+    };
     Ok(AppState {
-        users: Arc::new(PgUserStore::new(pool)),
+        users,
         providers: Arc::new(
             Providers::new(&config.providers, &config.public_url).context("HTTP client")?,
         ),
@@ -31,17 +35,17 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = imgup_db::lazy_pool(&config.database_url)?;
-    let state = state(&config, pool.clone())?;
+    let db = Database::connect_lazy(&config.database_url)?;
+    let state = state(&config, db.clone())?;
     let listener = TcpListener::bind(config.bind_addr)
         .await
         .with_context(|| format!("cannot listen on BIND_ADDR {}", config.bind_addr))?;
-    imgup_db::migrate(&pool).await?;
+    db.migrate().await?;
     if config.is_development() {
         tracing::warn!("ENVIRONMENT=development: the test-token endpoint is open");
     }
     tracing::info!(addr = %config.bind_addr, "imgup-auth listening");
     imgup_telemetry::serve(listener, crate::router(state), shutdown).await?;
-    pool.close().await;
+    db.close().await;
     Ok(())
 }

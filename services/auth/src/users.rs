@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
 use crate::providers::Identity;
 
@@ -37,114 +36,145 @@ pub trait UserStore: Send + Sync {
     async fn ping(&self) -> Result<(), sqlx::Error>;
 }
 
-pub struct PgUserStore {
-    pool: PgPool,
-}
+/// One implementation of [`UserStore`] in portable SQL, stamped out for each
+/// backend (timestamps are bound from Rust rather than read from each
+/// database's clock).
+macro_rules! sql_user_store {
+    ($(#[$doc:meta])* $name:ident, $pool:ty) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            pool: $pool,
+        }
 
-impl PgUserStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
-    }
-}
+        impl $name {
+            pub fn new(pool: $pool) -> Self {
+                Self { pool }
+            }
+        }
 
-#[async_trait]
-impl UserStore for PgUserStore {
-    async fn upsert_oauth(&self, identity: &Identity) -> Result<User, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let linked: Option<User> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name FROM oauth_accounts a JOIN users u ON u.id = a.user_id \
-             WHERE a.provider = $1 AND a.provider_user_id = $2",
-        )
-        .bind(identity.provider)
-        .bind(&identity.subject)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let user: User = match linked {
-            Some(user) => {
-                sqlx::query_as(
-                    "UPDATE users SET name = COALESCE($2, name), updated_at = now() WHERE id = $1 \
-                     RETURNING id, email, name",
+        #[async_trait]
+        impl UserStore for $name {
+            async fn upsert_oauth(&self, identity: &Identity) -> Result<User, sqlx::Error> {
+                let now = Utc::now();
+                let mut tx = self.pool.begin().await?;
+                let linked: Option<User> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.name FROM oauth_accounts a JOIN users u ON u.id = a.user_id \
+                     WHERE a.provider = $1 AND a.provider_user_id = $2",
                 )
+                .bind(identity.provider)
+                .bind(&identity.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let user: User = match linked {
+                    Some(user) => {
+                        sqlx::query_as(
+                            "UPDATE users SET name = COALESCE($2, name), updated_at = $3 WHERE id = $1 \
+                             RETURNING id, email, name",
+                        )
+                        .bind(user.id)
+                        .bind(&identity.name)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                    None => {
+                        // A verified email already known (another provider, a dev token) is the same person.
+                        sqlx::query_as(
+                            "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                             ON CONFLICT (lower(email)) DO UPDATE \
+                             SET name = COALESCE(EXCLUDED.name, users.name), updated_at = EXCLUDED.updated_at \
+                             RETURNING id, email, name",
+                        )
+                        .bind(&identity.email)
+                        .bind(&identity.name)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO oauth_accounts (provider, provider_user_id, user_id, email, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (provider, provider_user_id) \
+                     DO UPDATE SET email = EXCLUDED.email, updated_at = EXCLUDED.updated_at",
+                )
+                .bind(identity.provider)
+                .bind(&identity.subject)
                 .bind(user.id)
-                .bind(&identity.name)
-                .fetch_one(&mut *tx)
-                .await?
+                .bind(&identity.email)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(user)
             }
-            None => {
-                // A verified email already known (another provider, a dev token) is the same person.
+
+            async fn upsert_by_email(&self, email: &str, name: &str) -> Result<User, sqlx::Error> {
                 sqlx::query_as(
-                    "INSERT INTO users (email, name) VALUES ($1, $2) \
-                     ON CONFLICT (lower(email)) DO UPDATE SET name = COALESCE(EXCLUDED.name, users.name), updated_at = now() \
+                    "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                     ON CONFLICT (lower(email)) DO UPDATE SET updated_at = EXCLUDED.updated_at \
                      RETURNING id, email, name",
                 )
-                .bind(&identity.email)
-                .bind(&identity.name)
-                .fetch_one(&mut *tx)
-                .await?
+                .bind(email)
+                .bind(name)
+                .bind(Utc::now())
+                .fetch_one(&self.pool)
+                .await
             }
-        };
-        sqlx::query(
-            "INSERT INTO oauth_accounts (provider, provider_user_id, user_id, email) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (provider, provider_user_id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()",
-        )
-        .bind(identity.provider)
-        .bind(&identity.subject)
-        .bind(user.id)
-        .bind(&identity.email)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(user)
-    }
 
-    async fn upsert_by_email(&self, email: &str, name: &str) -> Result<User, sqlx::Error> {
-        sqlx::query_as(
-            "INSERT INTO users (email, name) VALUES ($1, $2) \
-             ON CONFLICT (lower(email)) DO UPDATE SET updated_at = now() RETURNING id, email, name",
-        )
-        .bind(email)
-        .bind(name)
-        .fetch_one(&self.pool)
-        .await
-    }
+            async fn get(&self, id: i64) -> Result<Option<User>, sqlx::Error> {
+                sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
 
-    async fn get(&self, id: i64) -> Result<Option<User>, sqlx::Error> {
-        sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-    }
+            async fn save_sign_in(&self, pending: &PendingSignIn) -> Result<(), sqlx::Error> {
+                sqlx::query("DELETE FROM oauth_states WHERE expires_at < $1")
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO oauth_states (state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&pending.state)
+                .bind(&pending.provider)
+                .bind(&pending.pkce_verifier)
+                .bind(&pending.redirect_uri)
+                .bind(&pending.binding_hash)
+                .bind(pending.expires_at)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+            }
 
-    async fn save_sign_in(&self, pending: &PendingSignIn) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM oauth_states WHERE expires_at < now()")
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(
-            "INSERT INTO oauth_states (state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&pending.state)
-        .bind(&pending.provider)
-        .bind(&pending.pkce_verifier)
-        .bind(&pending.redirect_uri)
-        .bind(&pending.binding_hash)
-        .bind(pending.expires_at)
-        .execute(&self.pool)
-        .await
-        .map(drop)
-    }
+            async fn take_sign_in(&self, state: &str) -> Result<Option<PendingSignIn>, sqlx::Error> {
+                sqlx::query_as(
+                    "DELETE FROM oauth_states WHERE state = $1 \
+                     RETURNING state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at",
+                )
+                .bind(state)
+                .fetch_optional(&self.pool)
+                .await
+            }
 
-    async fn take_sign_in(&self, state: &str) -> Result<Option<PendingSignIn>, sqlx::Error> {
-        sqlx::query_as(
-            "DELETE FROM oauth_states WHERE state = $1 \
-             RETURNING state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at",
-        )
-        .bind(state)
-        .fetch_optional(&self.pool)
-        .await
-    }
-
-    async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
-    }
+            async fn ping(&self) -> Result<(), sqlx::Error> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+            }
+        }
+    };
 }
+
+sql_user_store!(
+    /// Users in Postgres (`migrations/`).
+    PgUserStore,
+    sqlx::PgPool
+);
+
+sql_user_store!(
+    /// Users in SQLite (`migrations-sqlite/`), for the embedded mode.
+    SqliteUserStore,
+    sqlx::SqlitePool
+);

@@ -6,9 +6,11 @@ mod images;
 pub mod process;
 mod proxy;
 mod s3;
+mod sqlite;
 mod tokens;
 
 pub use images::{sample_image, sample_image_of_len};
 pub use proxy::TcpProxy;
 pub use s3::TestS3;
+pub use sqlite::fresh_sqlite;
 pub use tokens::{TEST_JWT_SECRET, TestTokens};

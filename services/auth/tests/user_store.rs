@@ -1,0 +1,144 @@
+//! The `UserStore` contract, run against both backends: Postgres (a fresh
+//! database per test) and SQLite (a fresh file per test).
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use imgup_auth::providers::Identity;
+use imgup_auth::users::{PendingSignIn, PgUserStore, SqliteUserStore, UserStore};
+use sqlx::PgPool;
+
+fn identity(provider: &'static str, subject: &str, email: &str, name: Option<&str>) -> Identity {
+    Identity {
+        provider,
+        subject: subject.into(),
+        email: email.into(),
+        name: name.map(Into::into),
+    }
+}
+
+fn pending(state: &str, expires_in: TimeDelta) -> PendingSignIn {
+    PendingSignIn {
+        state: state.into(),
+        provider: "github".into(),
+        pkce_verifier: format!("verifier-of-{state}"),
+        redirect_uri: Some("http://127.0.0.1:5173/callback".into()),
+        binding_hash: format!("binding-of-{state}"),
+        // Both backends keep at least microseconds.
+        expires_at: (Utc::now() + expires_in)
+            .duration_trunc(TimeDelta::microseconds(1))
+            .unwrap(),
+    }
+}
+
+async fn behaves(store: &dyn UserStore) {
+    store.ping().await.expect("a reachable store");
+
+    // A development token's user is found again by email, whatever its case.
+    let dev = store
+        .upsert_by_email("Ada@Example.com", "Ada")
+        .await
+        .unwrap();
+    assert_eq!(dev.email, "Ada@Example.com");
+    assert_eq!(dev.name.as_deref(), Some("Ada"));
+    let again = store
+        .upsert_by_email("ada@example.com", "ada")
+        .await
+        .unwrap();
+    assert_eq!(again.id, dev.id);
+    assert_eq!(store.get(dev.id).await.unwrap(), Some(dev.clone()));
+    assert_eq!(store.get(dev.id + 1000).await.unwrap(), None);
+
+    // Signing in with a provider whose verified email is known is the same person.
+    let github = store
+        .upsert_oauth(&identity(
+            "github",
+            "gh-1",
+            "ada@example.com",
+            Some("Ada L."),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(github.id, dev.id);
+    assert_eq!(github.name.as_deref(), Some("Ada L."));
+
+    // The same provider account later: found by its subject even if the email changed,
+    // and a missing name keeps the one we have.
+    let renamed = store
+        .upsert_oauth(&identity("github", "gh-1", "ada@new.example", None))
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, dev.id);
+    assert_eq!(renamed.name.as_deref(), Some("Ada L."));
+
+    // Someone else is someone else.
+    let grace = store
+        .upsert_oauth(&identity(
+            "google",
+            "g-7",
+            "grace@example.com",
+            Some("Grace"),
+        ))
+        .await
+        .unwrap();
+    assert_ne!(grace.id, dev.id);
+    assert_eq!(store.get(grace.id).await.unwrap(), Some(grace));
+
+    // A sign-in in flight comes back exactly once, as it was saved.
+    let saved = pending("state-1", TimeDelta::minutes(10));
+    store.save_sign_in(&saved).await.unwrap();
+    let taken = store.take_sign_in("state-1").await.unwrap().expect("saved");
+    assert_eq!(
+        (
+            &taken.state,
+            &taken.provider,
+            &taken.pkce_verifier,
+            &taken.redirect_uri,
+            &taken.binding_hash,
+            taken.expires_at
+        ),
+        (
+            &saved.state,
+            &saved.provider,
+            &saved.pkce_verifier,
+            &saved.redirect_uri,
+            &saved.binding_hash,
+            saved.expires_at
+        )
+    );
+    assert!(store.take_sign_in("state-1").await.unwrap().is_none());
+    assert!(store.take_sign_in("never-saved").await.unwrap().is_none());
+
+    // Abandoned sign-ins are swept when the next one begins.
+    store
+        .save_sign_in(&pending("abandoned", -TimeDelta::minutes(1)))
+        .await
+        .unwrap();
+    store
+        .save_sign_in(&pending("state-2", TimeDelta::minutes(10)))
+        .await
+        .unwrap();
+    assert!(store.take_sign_in("abandoned").await.unwrap().is_none());
+    assert!(store.take_sign_in("state-2").await.unwrap().is_some());
+
+    // A state is a key: saving it twice is refused, not overwritten.
+    store
+        .save_sign_in(&pending("state-3", TimeDelta::minutes(10)))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .save_sign_in(&pending("state-3", TimeDelta::minutes(10)))
+            .await
+            .is_err()
+    );
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_postgres_store_behaves(pool: PgPool) {
+    behaves(&PgUserStore::new(pool)).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_store_behaves() {
+    let (pool, _dir) = imgup_testkit::fresh_sqlite().await;
+    behaves(&SqliteUserStore::new(pool)).await;
+}
