@@ -7,6 +7,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "imgup API", description = "Presigned image uploads and posts"),
     paths(
         crate::routes::uploads::create,
+        crate::routes::policy::show,
         crate::routes::images::show,
         crate::routes::posts::create,
         crate::routes::posts::complete,

@@ -173,6 +173,55 @@ async fn gif_is_accepted_only_when_enabled(pool: PgPool) {
         error_of(jpeg, StatusCode::BAD_REQUEST).await,
         "Unsupported file type"
     );
+
+    // Clients learn the same policy, without signing in, before they send anything.
+    let policy: serde_json::Value = reqwest::get(app.url("/policy"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["allowedTypes"], json!(["image/png", "image/gif"]));
+    assert_eq!(policy["extensions"]["image/gif"], json!(["gif"]));
+    assert_eq!(policy["maxBytes"], 10 * 1024 * 1024);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_published_policy_is_the_one_enforced(pool: PgPool) {
+    let app = TestApp::builder(pool)
+        .arg("--max-upload-bytes=1000")
+        .start()
+        .await;
+    let policy: serde_json::Value = reqwest::get(app.url("/policy"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["maxBytes"], 1000);
+    assert_eq!(
+        policy["allowedTypes"],
+        json!(["image/jpeg", "image/png", "image/webp", "image/avif"])
+    );
+    assert_eq!(policy["extensions"]["image/jpeg"], json!(["jpg", "jpeg"]));
+    let token = app.tokens.user("alice");
+    let at_limit = app
+        .post("/uploads", &token)
+        .json(&json!({"filename": "a.png", "contentType": "image/png", "size": policy["maxBytes"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_limit.status(), StatusCode::OK);
+    let over = app
+        .post("/uploads", &token)
+        .json(&json!({"filename": "a.png", "contentType": "image/png", "size": 1001}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(over, StatusCode::BAD_REQUEST).await,
+        "File too large"
+    );
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]

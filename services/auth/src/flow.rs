@@ -15,10 +15,75 @@ use crate::error::AuthError;
 use crate::providers::{ProviderError, ProviderKind};
 use crate::redirect;
 use crate::state::AppState;
-use crate::users::{PendingSignIn, User};
+use crate::users::{PendingSignIn, SignInCode, User};
 
 /// How long a begun sign-in stays valid.
 pub const SIGN_IN_TTL_MINUTES: i64 = 10;
+
+/// How long a native app has to trade its one-time code.
+pub const CODE_TTL_SECONDS: i64 = 60;
+
+/// What a native app adds to a sign-in (RFC 8252): its own `state`, echoed on
+/// the redirect, and a PKCE challenge (RFC 7636, S256), with which the
+/// redirect carries a one-time code instead of the token, so that another
+/// program that sees the loopback redirect gains nothing.
+#[derive(Debug, Default, Clone)]
+pub struct AppRequest {
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+}
+
+impl AppRequest {
+    /// Checks the parameters as they arrive on `GET /auth/oauth/{provider}`.
+    pub fn new(
+        state: Option<String>,
+        code_challenge: Option<String>,
+        method: Option<&str>,
+    ) -> Result<Self, AuthError> {
+        if state
+            .as_ref()
+            .is_some_and(|s| s.is_empty() || s.len() > 512)
+        {
+            return Err(AuthError::BadRequest(
+                "state must be 1 to 512 characters".into(),
+            ));
+        }
+        match (&code_challenge, method) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(AuthError::BadRequest(
+                    "code_challenge_method without code_challenge".into(),
+                ));
+            }
+            (Some(_), method) if method != Some("S256") => {
+                return Err(AuthError::BadRequest(
+                    "code_challenge_method must be S256".into(),
+                ));
+            }
+            (Some(challenge), _) => {
+                // base64url of a SHA-256 digest, without padding.
+                let well_formed = challenge.len() == 43
+                    && challenge
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !well_formed {
+                    return Err(AuthError::BadRequest(
+                        "code_challenge must be the base64url SHA-256 of the verifier (43 characters)"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        Ok(Self {
+            state,
+            code_challenge,
+        })
+    }
+}
+
+fn code_hash(code: &str) -> String {
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
 
 fn binding_hash(binding: &str) -> String {
     hex::encode(Sha256::digest(binding.as_bytes()))
@@ -37,6 +102,7 @@ pub async fn begin(
     kind: ProviderKind,
     redirect_uri: Option<&str>,
     binding: &str,
+    app: AppRequest,
 ) -> Result<Url, AuthError> {
     let redirect_uri = match redirect_uri {
         Some(candidate) => Some(
@@ -75,6 +141,8 @@ pub async fn begin(
             redirect_uri: redirect_uri.map(String::from),
             binding_hash: binding_hash(binding),
             expires_at: Utc::now() + Duration::minutes(SIGN_IN_TTL_MINUTES),
+            client_state: app.state,
+            code_challenge: app.code_challenge,
         })
         .await?;
     Ok(url)
@@ -130,8 +198,31 @@ pub async fn finish(
             .ok_or_else(|| AuthError::BadRequest("redirect_uri is not allowed".into()))?,
         None => redirect::frontend_callback(&state.config.frontend_url),
     };
+    let target = match &pending.client_state {
+        Some(client_state) => redirect::with_param(target, "state", client_state),
+        None => target,
+    };
     match sign_in(state, kind, &pending, &callback).await {
-        Ok(token) => Ok(redirect::with_param(target, "token", &token)),
+        Ok(user) => match &pending.code_challenge {
+            Some(challenge) => {
+                let code = CsrfToken::new_random_len(32).into_secret();
+                state
+                    .users
+                    .save_code(&SignInCode {
+                        code_hash: code_hash(&code),
+                        user_id: user.id,
+                        code_challenge: challenge.clone(),
+                        expires_at: Utc::now() + Duration::seconds(CODE_TTL_SECONDS),
+                    })
+                    .await?;
+                Ok(redirect::with_param(target, "code", &code))
+            }
+            None => Ok(redirect::with_param(
+                target,
+                "token",
+                &issue_token(state, &user),
+            )),
+        },
         Err(SignInFailure::Database(err)) => Err(err),
         Err(SignInFailure::User(code, reason)) => {
             tracing::info!(provider = kind.name(), code, "sign-in failed: {reason}");
@@ -142,6 +233,28 @@ pub async fn finish(
             ))
         }
     }
+}
+
+/// Trades a native app's one-time code and PKCE verifier for its user. The
+/// code is spent by the attempt, right or wrong.
+pub async fn redeem(state: &AppState, code: &str, verifier: &str) -> Result<User, AuthError> {
+    let refused = || AuthError::BadRequest("unknown, used or expired code".into());
+    let stored = state
+        .users
+        .take_code(&code_hash(code))
+        .await?
+        .ok_or_else(refused)?;
+    if stored.expires_at < Utc::now() {
+        return Err(refused());
+    }
+    let expected =
+        PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.to_owned()));
+    if expected.as_str() != stored.code_challenge {
+        return Err(AuthError::BadRequest(
+            "code_verifier does not match the code_challenge".into(),
+        ));
+    }
+    state.users.get(stored.user_id).await?.ok_or_else(refused)
 }
 
 enum SignInFailure {
@@ -155,7 +268,7 @@ async fn sign_in(
     kind: ProviderKind,
     pending: &crate::users::PendingSignIn,
     callback: &Callback,
-) -> Result<String, SignInFailure> {
+) -> Result<User, SignInFailure> {
     if let Some(error) = &callback.error {
         let code = if error == "access_denied" {
             "access_denied"
@@ -192,12 +305,11 @@ async fn sign_in(
         .identity(&client, token.access_token().secret())
         .await
         .map_err(user_failure)?;
-    let user = state
+    state
         .users
         .upsert_oauth(&identity)
         .await
-        .map_err(|e| SignInFailure::Database(e.into()))?;
-    Ok(issue_token(state, &user))
+        .map_err(|e| SignInFailure::Database(e.into()))
 }
 
 fn user_failure(err: ProviderError) -> SignInFailure {

@@ -21,6 +21,21 @@ pub struct PendingSignIn {
     pub redirect_uri: Option<String>,
     pub binding_hash: String,
     pub expires_at: DateTime<Utc>,
+    /// A native app's own `state`, echoed back on its redirect.
+    pub client_state: Option<String>,
+    /// A native app's PKCE challenge (S256): the redirect then carries a
+    /// one-time code for `POST /auth/oauth/token`, not the token.
+    pub code_challenge: Option<String>,
+}
+
+/// A one-time code handed to a native app, waiting to be traded for a token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignInCode {
+    /// SHA-256 of the code, hex: the code itself is never stored.
+    pub code_hash: String,
+    pub user_id: i64,
+    pub code_challenge: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -33,6 +48,9 @@ pub trait UserStore: Send + Sync {
     async fn save_sign_in(&self, pending: &PendingSignIn) -> Result<(), sqlx::Error>;
     /// Removes and returns the sign-in for `state`: each state works once.
     async fn take_sign_in(&self, state: &str) -> Result<Option<PendingSignIn>, sqlx::Error>;
+    async fn save_code(&self, code: &SignInCode) -> Result<(), sqlx::Error>;
+    /// Removes and returns the code with this hash: each code works once.
+    async fn take_code(&self, code_hash: &str) -> Result<Option<SignInCode>, sqlx::Error>;
     async fn ping(&self) -> Result<(), sqlx::Error>;
 }
 
@@ -136,8 +154,8 @@ macro_rules! sql_user_store {
                     .execute(&self.pool)
                     .await?;
                 sqlx::query(
-                    "INSERT INTO oauth_states (state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO oauth_states (state, provider, pkce_verifier, redirect_uri, binding_hash, \
+                     expires_at, client_state, code_challenge) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&pending.state)
                 .bind(&pending.provider)
@@ -145,6 +163,8 @@ macro_rules! sql_user_store {
                 .bind(&pending.redirect_uri)
                 .bind(&pending.binding_hash)
                 .bind(pending.expires_at)
+                .bind(&pending.client_state)
+                .bind(&pending.code_challenge)
                 .execute(&self.pool)
                 .await
                 .map(drop)
@@ -153,9 +173,38 @@ macro_rules! sql_user_store {
             async fn take_sign_in(&self, state: &str) -> Result<Option<PendingSignIn>, sqlx::Error> {
                 sqlx::query_as(
                     "DELETE FROM oauth_states WHERE state = $1 \
-                     RETURNING state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at",
+                     RETURNING state, provider, pkce_verifier, redirect_uri, binding_hash, expires_at, \
+                     client_state, code_challenge",
                 )
                 .bind(state)
+                .fetch_optional(&self.pool)
+                .await
+            }
+
+            async fn save_code(&self, code: &SignInCode) -> Result<(), sqlx::Error> {
+                sqlx::query("DELETE FROM sign_in_codes WHERE expires_at < $1")
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sign_in_codes (code_hash, user_id, code_challenge, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&code.code_hash)
+                .bind(code.user_id)
+                .bind(&code.code_challenge)
+                .bind(code.expires_at)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+            }
+
+            async fn take_code(&self, code_hash: &str) -> Result<Option<SignInCode>, sqlx::Error> {
+                sqlx::query_as(
+                    "DELETE FROM sign_in_codes WHERE code_hash = $1 \
+                     RETURNING code_hash, user_id, code_challenge, expires_at",
+                )
+                .bind(code_hash)
                 .fetch_optional(&self.pool)
                 .await
             }

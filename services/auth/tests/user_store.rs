@@ -3,7 +3,7 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use imgup_auth::providers::Identity;
-use imgup_auth::users::{PendingSignIn, PgUserStore, SqliteUserStore, UserStore};
+use imgup_auth::users::{PendingSignIn, PgUserStore, SignInCode, SqliteUserStore, UserStore};
 use sqlx::PgPool;
 
 fn identity(provider: &'static str, subject: &str, email: &str, name: Option<&str>) -> Identity {
@@ -22,6 +22,8 @@ fn pending(state: &str, expires_in: TimeDelta) -> PendingSignIn {
         pkce_verifier: format!("verifier-of-{state}"),
         redirect_uri: Some("http://127.0.0.1:5173/callback".into()),
         binding_hash: format!("binding-of-{state}"),
+        client_state: Some(format!("app-state-of-{state}")),
+        code_challenge: None,
         // Both backends keep at least microseconds.
         expires_at: (Utc::now() + expires_in)
             .duration_trunc(TimeDelta::microseconds(1))
@@ -83,7 +85,10 @@ async fn behaves(store: &dyn UserStore) {
     assert_eq!(store.get(grace.id).await.unwrap(), Some(grace));
 
     // A sign-in in flight comes back exactly once, as it was saved.
-    let saved = pending("state-1", TimeDelta::minutes(10));
+    let saved = PendingSignIn {
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        ..pending("state-1", TimeDelta::minutes(10))
+    };
     store.save_sign_in(&saved).await.unwrap();
     let taken = store.take_sign_in("state-1").await.unwrap().expect("saved");
     assert_eq!(
@@ -93,7 +98,9 @@ async fn behaves(store: &dyn UserStore) {
             &taken.pkce_verifier,
             &taken.redirect_uri,
             &taken.binding_hash,
-            taken.expires_at
+            taken.expires_at,
+            &taken.client_state,
+            &taken.code_challenge,
         ),
         (
             &saved.state,
@@ -101,7 +108,9 @@ async fn behaves(store: &dyn UserStore) {
             &saved.pkce_verifier,
             &saved.redirect_uri,
             &saved.binding_hash,
-            saved.expires_at
+            saved.expires_at,
+            &saved.client_state,
+            &saved.code_challenge,
         )
     );
     assert!(store.take_sign_in("state-1").await.unwrap().is_none());
@@ -127,6 +136,36 @@ async fn behaves(store: &dyn UserStore) {
     assert!(
         store
             .save_sign_in(&pending("state-3", TimeDelta::minutes(10)))
+            .await
+            .is_err()
+    );
+
+    // A native app's one-time code: taken once; expired ones are swept.
+    let code = |hash: &str, user_id: i64, expires_in: TimeDelta| SignInCode {
+        code_hash: hash.into(),
+        user_id,
+        code_challenge: format!("challenge-of-{hash}"),
+        expires_at: (Utc::now() + expires_in)
+            .duration_trunc(TimeDelta::microseconds(1))
+            .unwrap(),
+    };
+    store
+        .save_code(&code("stale", dev.id, -TimeDelta::seconds(1)))
+        .await
+        .unwrap();
+    let fresh = code("fresh", dev.id, TimeDelta::seconds(60));
+    store.save_code(&fresh).await.unwrap();
+    assert!(store.take_code("stale").await.unwrap().is_none());
+    let taken = store.take_code("fresh").await.unwrap().expect("saved");
+    assert_eq!(
+        (taken.user_id, &taken.code_challenge, taken.expires_at),
+        (fresh.user_id, &fresh.code_challenge, fresh.expires_at)
+    );
+    assert!(store.take_code("fresh").await.unwrap().is_none());
+    // A code for a user who does not exist is refused.
+    assert!(
+        store
+            .save_code(&code("orphan", dev.id + 1000, TimeDelta::seconds(60)))
             .await
             .is_err()
     );

@@ -2,6 +2,7 @@
 
 pub(crate) mod health;
 pub(crate) mod images;
+pub(crate) mod policy;
 pub(crate) mod posts;
 pub(crate) mod uploads;
 
@@ -10,6 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use images::ImageUrl;
+pub use policy::PolicyView;
 pub use posts::{PostCreated, PostList, PostView};
 pub use uploads::{UploadBody, UploadTicket};
 
@@ -22,6 +24,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/uploads", post(uploads::create))
+        .route("/policy", get(policy::show))
         .route("/images/{*key}", get(images::show))
         .route("/posts", post(posts::create).get(posts::list))
         .route("/posts/{id}", get(posts::show).delete(posts::delete))

@@ -1,8 +1,8 @@
 //! The HTTP surface of the auth service.
 
 mod health;
-mod oauth;
-mod tokens;
+pub mod oauth;
+pub mod tokens;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -12,6 +12,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/auth/oauth/test-token", post(tokens::test_token))
+        .route("/auth/oauth/token", post(oauth::token))
         .route("/auth/oauth/{provider}", get(oauth::begin))
         .route("/auth/oauth/{provider}/callback", get(oauth::callback))
         .route("/auth/verify", post(tokens::verify))

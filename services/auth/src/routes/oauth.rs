@@ -1,4 +1,6 @@
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -6,8 +8,9 @@ use http::{StatusCode, header};
 use serde::Deserialize;
 
 use crate::error::AuthError;
-use crate::flow::{self, Callback, SIGN_IN_TTL_MINUTES};
+use crate::flow::{self, AppRequest, Callback, SIGN_IN_TTL_MINUTES};
 use crate::providers::ProviderKind;
+use crate::routes::tokens::TokenResponse;
 use crate::state::AppState;
 
 /// Ties a sign-in to the browser that began it; signed with `SESSION_SECRET`.
@@ -16,6 +19,20 @@ const BINDING_COOKIE: &str = "imgup_signin";
 #[derive(Debug, Deserialize)]
 pub struct BeginQuery {
     redirect_uri: Option<String>,
+    /// A native app's own state, echoed on its redirect.
+    state: Option<String>,
+    /// A native app's PKCE challenge: its redirect then carries a one-time
+    /// `code` for `POST /auth/oauth/token` instead of the token.
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenRequest {
+    /// `authorization_code` when given (RFC 6749 §4.1.3).
+    grant_type: Option<String>,
+    code: String,
+    code_verifier: String,
 }
 
 fn provider(name: &str) -> Result<ProviderKind, AuthError> {
@@ -35,11 +52,16 @@ pub async fn begin(
     jar: SignedCookieJar,
 ) -> Result<(SignedCookieJar, Response), AuthError> {
     let kind = provider(&name)?;
+    let app = AppRequest::new(
+        query.state,
+        query.code_challenge,
+        query.code_challenge_method.as_deref(),
+    )?;
     let binding = jar
         .get(BINDING_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let url = flow::begin(&state, kind, query.redirect_uri.as_deref(), &binding).await?;
+    let url = flow::begin(&state, kind, query.redirect_uri.as_deref(), &binding, app).await?;
     let cookie = Cookie::build((BINDING_COOKIE, binding))
         .path("/auth/oauth")
         .http_only(true)
@@ -60,4 +82,24 @@ pub async fn callback(
     let binding = jar.get(BINDING_COOKIE).map(|c| c.value().to_owned());
     let target = flow::finish(&state, kind, callback, binding.as_deref()).await?;
     Ok(found(target.as_str()))
+}
+
+/// `POST /auth/oauth/token` (form: `code`, `code_verifier`): a native app
+/// trades the one-time code from its redirect for a token.
+pub async fn token(
+    State(state): State<AppState>,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Result<Json<TokenResponse>, AuthError> {
+    let Form(request) = form.map_err(|err| AuthError::BadRequest(err.body_text()))?;
+    if request
+        .grant_type
+        .as_deref()
+        .is_some_and(|grant| grant != "authorization_code")
+    {
+        return Err(AuthError::BadRequest(
+            "grant_type must be authorization_code".into(),
+        ));
+    }
+    let user = flow::redeem(&state, &request.code, &request.code_verifier).await?;
+    Ok(Json(TokenResponse::for_user(&state, &user)))
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AuthError;
 use crate::flow::issue_token;
 use crate::state::AppState;
+use crate::users::User;
 
 /// The caller, proven by a valid bearer token.
 pub struct Bearer(pub Claims);
@@ -48,6 +49,22 @@ pub struct TokenResponse {
     pub user: UserView,
 }
 
+impl TokenResponse {
+    /// A fresh token for `user`.
+    pub fn for_user(state: &AppState, user: &User) -> Self {
+        Self {
+            access_token: issue_token(state, user),
+            token_type: "bearer".into(),
+            expires_in: state.signer.ttl_seconds(),
+            user: UserView {
+                user_id: user.id,
+                email: user.email.clone(),
+                name: user.name.clone(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TestTokenQuery {
     email: Option<String>,
@@ -67,16 +84,7 @@ pub async fn test_token(
         .filter(|e| valid_email(e))
         .ok_or_else(|| AuthError::BadRequest("email must be an email address".into()))?;
     let user = state.users.upsert_by_email(&email, "Test User").await?;
-    Ok(Json(TokenResponse {
-        access_token: issue_token(&state, &user),
-        token_type: "bearer".into(),
-        expires_in: state.signer.ttl_seconds(),
-        user: UserView {
-            user_id: user.id,
-            email: user.email,
-            name: user.name,
-        },
-    }))
+    Ok(Json(TokenResponse::for_user(&state, &user)))
 }
 
 fn valid_email(email: &str) -> bool {
