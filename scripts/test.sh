@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure-postgres.sh
 # The sign-in tests run a real OIDC issuer (oauth2-mock-server) under Node.
-oidc=services/auth/tests/oidc-server
+oidc=services/testkit/oidc-server
 if [ ! -d "$oidc/node_modules/oauth2-mock-server" ]; then
   npm ci --prefix "$oidc" --no-audit --no-fund --loglevel=error
 fi
@@ -16,6 +16,11 @@ fi
 scripts/check-operator-manifests.sh
 scripts/check-compose.sh
 scripts/smoke-dev.sh
+# The admin app: its UI logic (vitest), then the app itself in a real WebKit
+# window against `imgup dev` (tauri-driver under Xvfb).
+scripts/install-desktop-deps.sh
+(cd admin-app && npm ci --no-audit --no-fund --loglevel=error && npm test --silent)
+admin-app/e2e/run.sh
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

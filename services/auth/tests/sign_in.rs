@@ -3,12 +3,11 @@
 
 mod support;
 
+use imgup_testkit::process::free_port;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use support::{
-    Browser, FRONTEND, GithubApi, OidcServer, TestAuth, free_port, location, me, param, sign_in,
-};
+use support::{Browser, FRONTEND, GithubApi, OidcServer, TestAuth, location, me, param, sign_in};
 
 fn google_args(issuer: &str) -> Vec<String> {
     vec![

@@ -3,6 +3,7 @@
 //! with genuine magic bytes.
 
 mod images;
+mod oidc;
 pub mod process;
 mod proxy;
 mod s3;
@@ -10,6 +11,7 @@ mod sqlite;
 mod tokens;
 
 pub use images::{sample_image, sample_image_of_len};
+pub use oidc::OidcServer;
 pub use proxy::TcpProxy;
 pub use s3::TestS3;
 pub use sqlite::fresh_sqlite;

@@ -3,9 +3,6 @@
 //! a fresh Postgres database.
 #![allow(dead_code)] // each test file uses its own part of the kit
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use axum::Json;
 use axum::routing::get;
 use clap::Parser;
@@ -20,51 +17,21 @@ use url::Url;
 pub const SESSION_SECRET: &str = "test-session-secret-of-at-least-32-bytes";
 pub const FRONTEND: &str = "http://localhost:5173";
 
-/// oauth2-mock-server on a free port; its userinfo answers with `user`.
-pub struct OidcServer {
-    child: Child,
-    pub url: String,
-}
+/// The test OIDC issuer, whose userinfo answers with `user`.
+pub struct OidcServer(imgup_testkit::OidcServer);
 
 impl OidcServer {
     pub fn start(user: &Value) -> Self {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc-server");
-        assert!(
-            std::path::Path::new(dir)
-                .join("node_modules/oauth2-mock-server")
-                .is_dir(),
-            "the test OIDC server is not installed: run `npm ci --prefix services/auth/tests/oidc-server`"
-        );
-        let port = free_port();
-        let mut child = Command::new("node")
-            .arg(format!("{dir}/server.mjs"))
-            .arg(port.to_string())
-            .arg(user.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start node (the OIDC test server)");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines
-            .next()
-            .expect("the OIDC server printed nothing")
-            .unwrap();
-        assert_eq!(first, "ready");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
+        Self(imgup_testkit::OidcServer::start(&user.to_string()))
     }
 }
 
-impl Drop for OidcServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for OidcServer {
+    type Target = imgup_testkit::OidcServer;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
-
-pub use imgup_testkit::process::free_port;
 
 /// A GitHub-shaped API: `/user` and `/user/emails`, for any bearer token.
 pub struct GithubApi {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The admin app's end-to-end test: builds the UI and the app, starts the real
+# services (`imgup dev`: API, auth in development mode, S3, SQLite), and drives
+# the app in a real WebKit window through tauri-driver under Xvfb.
+# Screenshots land in $SCREENSHOTS when set (docs/screenshots holds a run's).
+# Needs the Debian packages of .ci/install-desktop-deps.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
+cache=${IMGUP_CACHE:-$HOME/.cache/imgup}
+
+# The UI and the app with the UI inside it.
+(cd admin-app && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
+cargo build -q -p imgup -p imgup-admin --features imgup-admin/custom-protocol
+app=$target/debug/imgup-admin
+
+# The WebDriver side: tauri-driver (crates.io) and selenium (PyPI).
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --locked --quiet
+fi
+venv=$cache/venv-e2e
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'selenium==4.*'
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The services.
+read -r api auth s3 < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+(cd "$work" && exec "$target/debug/imgup" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$work/imgup.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$api/readyz" >/dev/null && curl -sf "http://127.0.0.1:$auth/readyz" >/dev/null && break
+  sleep 0.1
+done
+admin_token=$(sed -n 's/^ *export TOKEN=//p' "$work/imgup.log")
+
+# A real photo-like image: 640×400 gradient PNG.
+image=$work/sunset.png
+convert -size 640x400 gradient:'#f97316-#4f46e5' "$image"
+
+# The app runs with a fresh home (settings, token file) and the services' URLs.
+export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
+mkdir -p "$HOME"
+export IMGUP_API_URL=http://127.0.0.1:$api IMGUP_AUTH_URL=http://127.0.0.1:$auth
+export IMGUP_ADMIN_TOKEN_STORE=file
+export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=640
+xvfb-run -a -s "-screen 0 1200x800x24" bash -c '
+  tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &
+  driver=$!
+  for _ in $(seq 1 50); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
+  "'"$venv"'/bin/python" "'"$root"'/admin-app/e2e/test_admin.py"
+  status=$?
+  kill $driver 2>/dev/null
+  exit $status
+' || { echo "--- imgup dev log"; tail -20 "$work/imgup.log"; echo "--- driver log"; tail -40 "$work/driver.log"; exit 1; }
+
+# And the server agrees: nothing left.
+left=$(curl -sf "http://127.0.0.1:$api/posts" -H "Authorization: Bearer $admin_token" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+[ "$left" = 0 ] || { echo "the API still lists $left post(s) after the delete" >&2; exit 1; }
+echo "admin app end-to-end: passed"

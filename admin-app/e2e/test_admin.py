@@ -1,0 +1,112 @@
+"""The admin app end to end, in a real WebKit window (tauri-driver +
+WebKitWebDriver under Xvfb) against real services (`imgup dev`): sign in with
+a development token, upload a real image, see it ready, preview it rendered,
+download it, delete it. Screenshots of each screen go to $SCREENSHOTS."""
+
+import os
+import subprocess
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.file_detector import UselessFileDetector
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+APP = os.environ["APP_BINARY"]
+IMAGE = os.environ["IMAGE"]
+SHOTS = os.environ.get("SCREENSHOTS")
+EMAIL = "admin-e2e@example.com"
+
+
+def shot(name):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        subprocess.run(["import", "-window", "root", os.path.join(SHOTS, f"{name}.png")], check=True)
+
+
+def main():
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": APP})
+    started = time.monotonic()
+    driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=options)
+    # The app runs on this machine: hand WebKit the path, not an upload.
+    driver.file_detector = UselessFileDetector()
+    wait = WebDriverWait(driver, 30)
+    try:
+        email = wait.until(EC.element_to_be_clickable((By.ID, "test-token-email")))
+        print(f"usable window after {time.monotonic() - started:.2f} s (incl. WebDriver session)")
+        time.sleep(0.3)
+        shot("1-sign-in")
+
+        email.clear()
+        email.send_keys(EMAIL)
+        driver.find_element(By.ID, "test-token-sign-in").click()
+        wait.until(EC.text_to_be_present_in_element((By.ID, "signed-in-as"), EMAIL))
+        time.sleep(0.3)
+        shot("2-posts-empty")
+
+        driver.find_element(By.ID, "file-input").send_keys(IMAGE)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#upload-list [data-upload]")))
+        try:
+            WebDriverWait(driver, 60).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, '#upload-list [data-upload][data-state="done"]'))
+            )
+        except TimeoutException:
+            rows = driver.find_element(By.ID, "upload-list").text
+            raise AssertionError(f"the upload did not finish: {rows!r}")
+        card = wait.until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, '#posts-grid [data-post-id][data-status="ready"]'))
+        )
+        post_id = card.get_attribute("data-post-id")
+        thumb = card.find_element(By.TAG_NAME, "img")
+        driver.execute_script("arguments[0].scrollIntoView()", thumb)
+        wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb))
+        time.sleep(0.5)
+        shot("3-uploaded")
+
+        card.click()
+        wait.until(EC.visibility_of_element_located((By.ID, "preview")))
+        # Settled: the fresh post fetched, the image decoded.
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#preview .preview-stage").get_attribute("aria-busy") == "false")
+        image = wait.until(EC.presence_of_element_located((By.ID, "preview-image")))
+        width = WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
+        )
+        expected = int(os.environ["IMAGE_WIDTH"])
+        assert width == expected, f"the preview rendered {width} px wide, the image is {expected}"
+        time.sleep(0.8)
+        shot("4-preview")
+
+        # Download: the presigned GET with as_download, saved under ~/Downloads.
+        driver.find_element(By.ID, "download-post").click()
+        saved = os.path.join(os.environ["HOME"], "Downloads", "sunset.png")
+        WebDriverWait(driver, 30).until(lambda d: os.path.exists(saved))
+        with open(saved, "rb") as got, open(IMAGE, "rb") as sent:
+            assert got.read() == sent.read(), "the downloaded file differs from the upload"
+
+        driver.find_element(By.ID, "delete-post").click()
+        confirm = wait.until(EC.element_to_be_clickable((By.ID, "confirm-delete")))
+        time.sleep(0.3)
+        shot("5-confirm-delete")
+        confirm.click()
+        wait.until(
+            EC.invisibility_of_element_located((By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]'))
+        )
+        gone = driver.find_elements(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
+        assert not gone, "the deleted post is still listed"
+        print(f"end-to-end passed: post {post_id} uploaded, previewed ({width} px), deleted")
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as err:  # noqa: BLE001 - print and fail the script
+        print(f"end-to-end FAILED: {err}", file=sys.stderr)
+        raise

@@ -1,0 +1,287 @@
+//! Every call the app makes to imgup-auth, imgup-api and S3, typed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::StreamExt;
+use reqwest::{RequestBuilder, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, ErrorKind};
+use crate::model::{
+    CreatedPost, ListQuery, NewUpload, Policy, Post, PostPage, TokenGrant, UploadPhase,
+    UploadProgress, User,
+};
+use crate::settings::Settings;
+
+/// JSON calls are small: a service that has not answered in this long is not going to.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Image bytes go up in pieces this size, one progress report each.
+const CHUNK: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct ImgupClient {
+    http: reqwest::Client,
+    api: String,
+    auth: String,
+}
+
+impl ImgupClient {
+    pub fn new(settings: &Settings) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("imgup-admin/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS back-end is compiled in");
+        Self {
+            http,
+            api: settings.api_url.trim_end_matches('/').to_owned(),
+            auth: settings.auth_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn auth_url(&self) -> &str {
+        &self.auth
+    }
+
+    async fn send(request: RequestBuilder) -> Result<reqwest::Response, AppError> {
+        let response = request.send().await?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(response)
+        } else {
+            let body = response.text().await.unwrap_or_default();
+            Err(AppError::from_status(status, &body))
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, AppError> {
+        Ok(Self::send(request.timeout(CALL_TIMEOUT))
+            .await?
+            .json()
+            .await?)
+    }
+
+    /// A development token for `email` (the auth service must run with
+    /// `ENVIRONMENT=development`, otherwise this is `notFound`).
+    pub async fn test_token(&self, email: &str) -> Result<TokenGrant, AppError> {
+        let url = format!("{}/auth/oauth/test-token", self.auth);
+        Self::json(self.http.post(url).query(&[("email", email)])).await
+    }
+
+    /// Trades the one-time code of a browser sign-in and its PKCE verifier.
+    pub async fn redeem(&self, code: &str, verifier: &str) -> Result<TokenGrant, AppError> {
+        let url = format!("{}/auth/oauth/token", self.auth);
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", verifier),
+        ];
+        Self::json(self.http.post(url).form(&form)).await
+    }
+
+    pub async fn me(&self, token: &str) -> Result<User, AppError> {
+        Self::json(
+            self.http
+                .get(format!("{}/auth/me", self.auth))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn policy(&self) -> Result<Policy, AppError> {
+        Self::json(self.http.get(format!("{}/policy", self.api))).await
+    }
+
+    pub async fn list_posts(&self, token: &str, query: &ListQuery) -> Result<PostPage, AppError> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(status) = query.status {
+            params.push(("status", status.as_str().to_owned()));
+        }
+        if let Some(cursor) = &query.cursor {
+            params.push(("cursor", cursor.clone()));
+        }
+        if let Some(limit) = query.limit {
+            params.push(("limit", limit.to_string()));
+        }
+        Self::json(
+            self.http
+                .get(format!("{}/posts", self.api))
+                .query(&params)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn post(&self, token: &str, id: i64) -> Result<Post, AppError> {
+        Self::json(
+            self.http
+                .get(format!("{}/posts/{id}", self.api))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn delete_post(&self, token: &str, id: i64) -> Result<(), AppError> {
+        let request = self
+            .http
+            .delete(format!("{}/posts/{id}", self.api))
+            .bearer_auth(token)
+            .timeout(CALL_TIMEOUT);
+        Self::send(request).await.map(drop)
+    }
+
+    /// Saves a ready post's image into `folder` (a presigned GET with
+    /// `as_download`), under its own name or `name (2).ext` when taken.
+    pub async fn download(
+        &self,
+        token: &str,
+        post: &Post,
+        folder: &Path,
+    ) -> Result<PathBuf, AppError> {
+        #[derive(serde::Deserialize)]
+        struct ImageUrl {
+            url: String,
+        }
+        let link: ImageUrl = Self::json(
+            self.http
+                .get(format!("{}/images/{}", self.api, post.object_key))
+                .query(&[
+                    ("as_download", "true"),
+                    ("filename", post.filename.as_str()),
+                ])
+                .bearer_auth(token),
+        )
+        .await?;
+        let bytes = Self::send(self.http.get(link.url)).await?.bytes().await?;
+        let path = free_name(folder, &post.filename);
+        std::fs::create_dir_all(folder)
+            .and_then(|()| std::fs::write(&path, &bytes))
+            .map_err(|e| {
+                AppError::new(
+                    ErrorKind::Storage,
+                    format!("cannot save {}: {e}", path.display()),
+                )
+            })?;
+        Ok(path)
+    }
+
+    /// The whole upload: record the post, PUT the bytes straight to S3 with
+    /// progress, and have the API check them. When the PUT fails the pending
+    /// post is removed again, so no half-made post is left behind.
+    pub async fn upload(
+        &self,
+        token: &str,
+        upload_id: &str,
+        file: NewUpload,
+        progress: impl Fn(UploadProgress) + Send + Sync + 'static,
+    ) -> Result<Post, AppError> {
+        let total = file.bytes.len() as u64;
+        let upload_id = upload_id.to_owned();
+        let report = move |phase, sent| {
+            progress(UploadProgress {
+                upload_id: upload_id.clone(),
+                phase,
+                sent,
+                total,
+            })
+        };
+        report(UploadPhase::Creating, 0);
+        let created: CreatedPost = Self::json(
+            self.http
+                .post(format!("{}/posts", self.api))
+                .bearer_auth(token)
+                .json(&serde_json::json!({
+                    "filename": file.filename,
+                    "contentType": file.content_type,
+                    "size": total,
+                    "title": file.title,
+                })),
+        )
+        .await?;
+        let id = created.post.id;
+
+        let report = std::sync::Arc::new(report);
+        let chunks: Vec<Vec<u8>> = file.bytes.chunks(CHUNK).map(<[u8]>::to_vec).collect();
+        let mut sent = 0u64;
+        let on_chunk = report.clone();
+        let body = futures::stream::iter(chunks).map(move |chunk| {
+            sent += chunk.len() as u64;
+            on_chunk(UploadPhase::Uploading, sent);
+            Ok::<_, std::io::Error>(chunk)
+        });
+        let put = self
+            .http
+            .put(&created.presigned_url)
+            .header(header::CONTENT_TYPE, &file.content_type)
+            .header(header::CONTENT_LENGTH, total)
+            .body(reqwest::Body::wrap_stream(body))
+            .timeout(Duration::from_secs(600));
+        if let Err(err) = Self::send(put).await {
+            let _ = self.delete_post(token, id).await;
+            return Err(match err.kind {
+                ErrorKind::Network => err,
+                _ => AppError::new(
+                    ErrorKind::Server,
+                    format!("the storage refused the upload: {}", err.message),
+                ),
+            });
+        }
+
+        report(UploadPhase::Checking, total);
+        Self::json(
+            self.http
+                .post(format!("{}/posts/{id}/complete", self.api))
+                .bearer_auth(token),
+        )
+        .await
+    }
+}
+
+/// `folder/name`, or `folder/stem (2).ext`, … when that is taken.
+fn free_name(folder: &Path, filename: &str) -> PathBuf {
+    // Only the last component of what the server calls the file.
+    let name = Path::new(filename)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("image");
+    let candidate = folder.join(name);
+    if !candidate.exists() {
+        return candidate;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    (2..)
+        .map(|n| folder.join(format!("{stem} ({n}){ext}")))
+        .find(|p| !p.exists())
+        .expect("some name is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_never_overwrite_and_never_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_name(dir.path(), "cat.png"), dir.path().join("cat.png"));
+        std::fs::write(dir.path().join("cat.png"), b"1").unwrap();
+        assert_eq!(
+            free_name(dir.path(), "cat.png"),
+            dir.path().join("cat (2).png")
+        );
+        std::fs::write(dir.path().join("cat (2).png"), b"2").unwrap();
+        assert_eq!(
+            free_name(dir.path(), "cat.png"),
+            dir.path().join("cat (3).png")
+        );
+        assert_eq!(
+            free_name(dir.path(), "../../etc/passwd"),
+            dir.path().join("passwd")
+        );
+        assert_eq!(free_name(dir.path(), ".."), dir.path().join("image"));
+    }
+}

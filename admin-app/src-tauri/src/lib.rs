@@ -1,0 +1,47 @@
+//! imgup admin: the desktop app. The Rust side makes every HTTP call
+//! (`client`), keeps the session (`session`, `token_store`, `settings`) and
+//! signs in through the system browser (`sign_in`); the web UI in `../src`
+//! calls the `commands`.
+
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod model;
+pub mod session;
+pub mod settings;
+pub mod sign_in;
+pub mod token_store;
+
+use tauri::Manager;
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let config_dir = app.path().app_config_dir()?;
+            app.manage(session::AdminState::open(config_dir));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::settings_get,
+            commands::settings_save,
+            commands::session_current,
+            commands::sign_in_test_token,
+            commands::sign_in_browser,
+            commands::sign_in_cancel,
+            commands::sign_out,
+            commands::policy_get,
+            commands::posts_list,
+            commands::post_get,
+            commands::post_delete,
+            commands::post_download,
+            commands::upload,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running imgup admin");
+}

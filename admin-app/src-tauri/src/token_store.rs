@@ -1,0 +1,128 @@
+//! Keeps the token between runs: in the OS keyring (Keychain, Credential
+//! Manager, Secret Service) where one answers, else in a file only the user
+//! can read. The UI says which.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::error::{AppError, ErrorKind};
+use crate::model::TokenPlace;
+
+const SERVICE: &str = "dev.imgup.admin";
+const ACCOUNT: &str = "access-token";
+
+pub enum TokenStore {
+    Keyring(keyring::Entry),
+    File(PathBuf),
+}
+
+fn storage_error(err: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorKind::Storage,
+        format!("cannot keep the sign-in: {err}"),
+    )
+}
+
+impl TokenStore {
+    /// The keyring when one answers, else `fallback`. `IMGUP_ADMIN_TOKEN_STORE=file`
+    /// skips the keyring.
+    pub fn open(fallback: PathBuf) -> Self {
+        if std::env::var("IMGUP_ADMIN_TOKEN_STORE").as_deref() == Ok("file") {
+            return Self::File(fallback);
+        }
+        match keyring::Entry::new(SERVICE, ACCOUNT) {
+            Ok(entry) => match entry.get_password() {
+                Ok(_) | Err(keyring::Error::NoEntry) => Self::Keyring(entry),
+                Err(err) => {
+                    tracing::info!("no usable keyring ({err}); keeping the token in a file");
+                    Self::File(fallback)
+                }
+            },
+            Err(err) => {
+                tracing::info!("no usable keyring ({err}); keeping the token in a file");
+                Self::File(fallback)
+            }
+        }
+    }
+
+    pub fn place(&self) -> TokenPlace {
+        match self {
+            Self::Keyring(_) => TokenPlace::Keyring,
+            Self::File(_) => TokenPlace::File,
+        }
+    }
+
+    pub fn load(&self) -> Option<String> {
+        let token = match self {
+            Self::Keyring(entry) => entry.get_password().ok(),
+            Self::File(path) => std::fs::read_to_string(path).ok(),
+        };
+        token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+    }
+
+    pub fn save(&self, token: &str) -> Result<(), AppError> {
+        match self {
+            Self::Keyring(entry) => entry.set_password(token).map_err(storage_error),
+            Self::File(path) => write_private(path, token).map_err(storage_error),
+        }
+    }
+
+    pub fn forget(&self) -> Result<(), AppError> {
+        match self {
+            Self::Keyring(entry) => match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(err) => Err(storage_error(err)),
+            },
+            Self::File(path) => match std::fs::remove_file(path) {
+                Ok(()) => Ok(()),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(err) => Err(storage_error(err)),
+            },
+        }
+    }
+}
+
+/// Writes `token` to a file readable by its owner only (0600 on Unix), made
+/// so from the start rather than narrowed afterwards.
+fn write_private(path: &std::path::Path, token: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(token.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fallback_keeps_forgets_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::File(dir.path().join("secrets/token"));
+        assert_eq!(store.place(), TokenPlace::File);
+        assert_eq!(store.load(), None);
+        store.save("eyJ.first").unwrap();
+        store.save("eyJ.second").unwrap();
+        assert_eq!(store.load().as_deref(), Some("eyJ.second"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secrets/token"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "readable by others: {mode:o}");
+        }
+        store.forget().unwrap();
+        assert_eq!(store.load(), None);
+        store.forget().unwrap();
+    }
+}

@@ -1,0 +1,183 @@
+// BROWSER-PREVIEW FAKE. Only for `npm run dev` in a plain browser, where no
+// Tauri backend exists: an in-memory stand-in for the commands so the UI can be
+// looked at. ipc.ts loads it by dynamic import only when window.__TAURI_INTERNALS__
+// is absent and only in development; it is never used under Tauri and is not
+// part of a production build. Nothing here talks to imgup.
+
+import type { InvokeArgs, InvokeOptions } from "@tauri-apps/api/core";
+import type { Transport } from "./ipc";
+import type { AppError, Policy, Post, PostPage, PostQuery, Session, Settings, UploadProgress } from "./types";
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fail = (kind: AppError["kind"], message: string): AppError => ({ kind, message });
+
+function swatch(id: number): string {
+  const hue = (id * 47) % 360;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},70%,72%)"/><stop offset="1" stop-color="hsl(${(hue + 60) % 360},60%,45%)"/></linearGradient></defs><rect width="640" height="480" fill="url(#g)"/><circle cx="${160 + ((id * 37) % 320)}" cy="${120 + ((id * 53) % 240)}" r="70" fill="rgba(255,255,255,.35)"/><text x="32" y="448" font-family="sans-serif" font-size="40" fill="rgba(0,0,0,.45)">#${id}</text></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
+function seed(me: number): Post[] {
+  const posts: Post[] = [];
+  const now = Date.now();
+  const names = ["cat", "harbour", "receipt", "diagram", "sunset", "team-photo", "logo", "screenshot"];
+  for (let id = 1; id <= 137; id++) {
+    const status = id % 17 === 0 ? "rejected" : id % 11 === 0 ? "pending" : "ready";
+    const ext = ["png", "jpg", "webp", "avif"][id % 4]!;
+    const type = { png: "image/png", jpg: "image/jpeg", webp: "image/webp", avif: "image/avif" }[ext]!;
+    const at = new Date(now - (138 - id) * 3.7 * 3600_000).toISOString();
+    posts.push({
+      id,
+      objectKey: `uploads/${(id * 2654435761).toString(16).padStart(32, "0").slice(-32)}.${ext}`,
+      status,
+      title: id % 3 === 0 ? `${names[id % names.length]} ${id}` : null,
+      filename: `${names[id % names.length]}-${id}.${ext}`,
+      contentType: type,
+      size: 20_000 + ((id * 7919 * 131) % 4_000_000),
+      ownerId: String(id % 4 === 0 ? me + 1 : me),
+      rejectionReason: status === "rejected" ? "the bytes are not a valid image of the declared type" : null,
+      createdAt: at,
+      updatedAt: at,
+      url: status === "ready" ? swatch(id) : null,
+      expiresIn: status === "ready" ? 900 : null,
+    });
+  }
+  return posts.reverse(); // newest first
+}
+
+export function createFakeTransport(): Transport {
+  let settings: Settings = { apiUrl: "http://localhost:8080", authUrl: "http://localhost:8001" };
+  const policy: Policy = { maxBytes: 10 * 1024 * 1024, allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/avif"] };
+  const stored = sessionStorage.getItem("imgup-fake-session");
+  let session: Session | null = stored ? (JSON.parse(stored) as Session) : null;
+  const me = 1;
+  let posts = seed(me);
+  let nextId = 1000;
+  let cancelSignIn: (() => void) | null = null;
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((fn) => fn(payload));
+  const signIn = (email: string, name: string | null): Session => {
+    session = { user: { userId: me, email, name, role: "admin" }, tokenStore: "keyring" };
+    sessionStorage.setItem("imgup-fake-session", JSON.stringify(session));
+    return session;
+  };
+  const needSession = () => {
+    if (!session) throw fail("unauthorized", "no token");
+  };
+  const find = (id: number) => {
+    const p = posts.find((x) => x.id === id);
+    if (!p) throw fail("notFound", "post not found");
+    return p;
+  };
+
+  async function handle(cmd: string, args: InvokeArgs | undefined, options: InvokeOptions | undefined): Promise<unknown> {
+    const a = (args ?? {}) as Record<string, unknown>;
+    await wait(120);
+    switch (cmd) {
+      case "settings_get":
+        return settings;
+      case "settings_save":
+        settings = a.settings as Settings;
+        return settings;
+      case "session_current":
+        return session;
+      case "sign_in_test_token": {
+        // Try the error paths: …@prod.example acts like a production auth service, offline@… like a stopped one.
+        const email = String(a.email);
+        if (email.endsWith("@prod.example")) throw fail("notFound", "test tokens are disabled");
+        if (email.startsWith("offline@")) throw fail("network", "connection refused");
+        return signIn(email, null);
+      }
+      case "sign_in_browser":
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(signIn("ada@example.com", "Ada Lovelace")), 3000);
+          cancelSignIn = () => {
+            clearTimeout(timer);
+            reject(fail("cancelled", "cancelled"));
+          };
+        });
+      case "sign_in_cancel":
+        cancelSignIn?.();
+        return null;
+      case "sign_out":
+        session = null;
+        sessionStorage.removeItem("imgup-fake-session");
+        return null;
+      case "policy_get":
+        needSession();
+        return policy;
+      case "posts_list": {
+        needSession();
+        const q = a.query as PostQuery;
+        await wait(300);
+        let items = q.status ? posts.filter((p) => p.status === q.status) : posts;
+        if (q.cursor) items = items.filter((p) => p.id < Number(q.cursor));
+        const limit = q.limit ?? 20;
+        const page = items.slice(0, limit);
+        const last = page[page.length - 1];
+        return { items: page, nextCursor: items.length > limit && last ? String(last.id) : null } satisfies PostPage;
+      }
+      case "post_get":
+        needSession();
+        return find(Number(a.id));
+      case "post_download":
+        needSession();
+        return `/home/you/Downloads/${find(Number(a.id)).filename}`;
+      case "post_delete":
+        needSession();
+        find(Number(a.id));
+        posts = posts.filter((p) => p.id !== Number(a.id));
+        return null;
+      case "upload": {
+        needSession();
+        const headers = new Headers(options?.headers);
+        const uploadId = headers.get("x-upload-id") ?? "";
+        const filename = decodeURIComponent(headers.get("x-filename") ?? "");
+        const contentType = headers.get("x-content-type") ?? "";
+        const bytes = args as Uint8Array;
+        const total = bytes.byteLength;
+        const progress = (phase: UploadProgress["phase"], sent: number) =>
+          emit("upload-progress", { uploadId, phase, sent, total } satisfies UploadProgress);
+        progress("creating", 0);
+        await wait(300);
+        for (let step = 1; step <= 10; step++) {
+          progress("uploading", Math.round((total * step) / 10));
+          await wait(120);
+        }
+        progress("checking", total);
+        await wait(400);
+        if (/reject/i.test(filename)) throw fail("rejected", "the file's first bytes are not a PNG image");
+        const now = new Date().toISOString();
+        const post: Post = {
+          id: nextId++,
+          objectKey: `uploads/${uploadId.replace(/-/g, "").slice(0, 32)}.png`,
+          status: "ready",
+          title: decodeURIComponent(headers.get("x-title") ?? "") || null,
+          filename,
+          contentType,
+          size: total,
+          ownerId: String(me),
+          rejectionReason: null,
+          createdAt: now,
+          updatedAt: now,
+          url: URL.createObjectURL(new Blob([bytes as BlobPart], { type: contentType })),
+          expiresIn: 900,
+        };
+        posts.unshift(post);
+        return post;
+      }
+      default:
+        throw `command ${cmd} not found`;
+    }
+  }
+
+  return {
+    invoke: <T>(cmd: string, args?: InvokeArgs, options?: InvokeOptions) => handle(cmd, args, options) as Promise<T>,
+    listen: <T>(event: string, handler: (payload: T) => void) => {
+      const fn = handler as (payload: unknown) => void;
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(fn);
+      return Promise.resolve(() => listeners.get(event)?.delete(fn));
+    },
+  };
+}

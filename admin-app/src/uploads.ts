@@ -1,0 +1,230 @@
+// Upload queue state: one item per file, its status and progress, at most
+// `concurrency` files sending at once. No DOM here: the upload panel renders it.
+
+import type { CheckResult, FileLike } from "./policy";
+import type { Post, UploadPhase, UploadProgress } from "./types";
+
+/** Also the `data-state` of an upload row (the end-to-end test reads it). */
+export type UploadState = "checking-locally" | "queued" | "sending" | "done" | "failed";
+
+export type UploadItem = {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly contentType: string;
+  readonly state: UploadState;
+  readonly phase: UploadPhase | null;
+  readonly sent: number;
+  readonly total: number;
+  readonly error: string | null;
+  readonly post: Post | null;
+};
+
+export type UploadAction =
+  | { type: "accepted"; contentType: string }
+  | { type: "refused"; message: string }
+  | { type: "started" }
+  | { type: "progress"; phase: UploadPhase; sent: number; total: number }
+  | { type: "succeeded"; post: Post }
+  | { type: "failed"; message: string };
+
+export function newItem(id: string, file: FileLike): UploadItem {
+  return {
+    id,
+    name: file.name,
+    size: file.size,
+    contentType: file.type,
+    state: "checking-locally",
+    phase: null,
+    sent: 0,
+    total: file.size,
+    error: null,
+    post: null,
+  };
+}
+
+const PHASE_ORDER: Record<UploadPhase, number> = { creating: 0, uploading: 1, checking: 2 };
+
+/**
+ * The next item, or the same object when the action does not apply in this
+ * state (e.g. a progress event that arrives after the upload finished).
+ */
+export function reduceUpload(item: UploadItem, action: UploadAction): UploadItem {
+  switch (action.type) {
+    case "accepted":
+      return item.state === "checking-locally" ? { ...item, state: "queued", contentType: action.contentType } : item;
+    case "refused":
+      return item.state === "checking-locally" ? { ...item, state: "failed", error: action.message } : item;
+    case "started":
+      return item.state === "queued" ? { ...item, state: "sending", phase: "creating", sent: 0 } : item;
+    case "progress": {
+      if (item.state !== "sending" || item.phase === null) return item;
+      // Events may arrive out of order; never move backwards.
+      if (PHASE_ORDER[action.phase] < PHASE_ORDER[item.phase]) return item;
+      if (action.phase === item.phase && action.sent < item.sent) return item;
+      return { ...item, phase: action.phase, sent: action.sent, total: action.total || item.total };
+    }
+    case "succeeded":
+      return item.state === "sending" ? { ...item, state: "done", phase: null, sent: item.total, post: action.post } : item;
+    case "failed":
+      return item.state === "sending" || item.state === "queued" ? { ...item, state: "failed", phase: null, error: action.message } : item;
+  }
+}
+
+/** 0..1 for the progress bar, or null when there is nothing to measure yet. */
+export function progressFraction(item: UploadItem): number | null {
+  switch (item.state) {
+    case "done":
+      return 1;
+    case "sending":
+      if (item.phase === "uploading") return item.total > 0 ? Math.min(1, item.sent / item.total) : null;
+      if (item.phase === "checking") return 1;
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** The words beside the bar. */
+export function progressText(item: UploadItem): string {
+  switch (item.state) {
+    case "checking-locally":
+      return "Checking the file…";
+    case "queued":
+      return "Waiting…";
+    case "sending":
+      if (item.phase === "uploading") return `Uploading ${Math.floor((progressFraction(item) ?? 0) * 100)}%`;
+      if (item.phase === "checking") return "Checking…";
+      return "Preparing…";
+    case "done":
+      return "Done";
+    case "failed":
+      return item.error ?? "Failed";
+  }
+}
+
+export function isFinished(item: UploadItem): boolean {
+  return item.state === "done" || item.state === "failed";
+}
+
+let counter = 0;
+/** A fresh id for `x-upload-id`, which progress events carry back. */
+export function newUploadId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  counter += 1;
+  return `up-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export type QueueOptions<F extends FileLike> = {
+  /** Files sending at once. */
+  concurrency?: number;
+  /** The local policy check; may reject (e.g. the policy could not be loaded). */
+  check: (file: F) => Promise<CheckResult>;
+  /** Sends one accepted file; resolves with the new post. */
+  send: (item: UploadItem, file: F) => Promise<Post>;
+  /** Words for a failure. */
+  describe: (error: unknown, item: UploadItem) => string;
+  onChange: (item: UploadItem) => void;
+  onSucceeded?: (item: UploadItem, post: Post) => void;
+  onFailed?: (item: UploadItem, error: unknown) => void;
+  newId?: () => string;
+};
+
+export class UploadQueue<F extends FileLike = File> {
+  private readonly items = new Map<string, UploadItem>();
+  private readonly files = new Map<string, F>();
+  private readonly concurrency: number;
+
+  constructor(private readonly opts: QueueOptions<F>) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 3);
+  }
+
+  /** Adds files; each is checked locally, then queued or refused. */
+  add(files: Iterable<F>): UploadItem[] {
+    const added: UploadItem[] = [];
+    for (const file of files) {
+      const item = newItem((this.opts.newId ?? newUploadId)(), file);
+      this.items.set(item.id, item);
+      this.files.set(item.id, file);
+      added.push(item);
+      this.opts.onChange(item);
+      this.opts.check(file).then(
+        (result) => {
+          if (result.ok) this.apply(item.id, { type: "accepted", contentType: result.contentType });
+          else this.apply(item.id, { type: "refused", message: result.message });
+          this.pump();
+        },
+        (error: unknown) => {
+          const current = this.items.get(item.id);
+          if (current) this.apply(item.id, { type: "refused", message: this.opts.describe(error, current) });
+        },
+      );
+    }
+    return added;
+  }
+
+  /** An `upload-progress` event; ignored unless that upload is sending. */
+  progress(p: UploadProgress): void {
+    this.apply(p.uploadId, { type: "progress", phase: p.phase, sent: p.sent, total: p.total });
+  }
+
+  get(id: string): UploadItem | undefined {
+    return this.items.get(id);
+  }
+
+  list(): UploadItem[] {
+    return [...this.items.values()];
+  }
+
+  sendingCount(): number {
+    return this.list().filter((i) => i.state === "sending").length;
+  }
+
+  /** Forgets finished items; returns their ids. */
+  clearFinished(): string[] {
+    const gone: string[] = [];
+    for (const item of this.items.values()) {
+      if (isFinished(item)) gone.push(item.id);
+    }
+    for (const id of gone) this.items.delete(id);
+    return gone;
+  }
+
+  private apply(id: string, action: UploadAction): UploadItem | undefined {
+    const before = this.items.get(id);
+    if (!before) return undefined;
+    const after = reduceUpload(before, action);
+    if (after !== before) {
+      this.items.set(id, after);
+      if (isFinished(after)) this.files.delete(id); // let the bytes go
+      this.opts.onChange(after);
+    }
+    return after;
+  }
+
+  private pump(): void {
+    for (const item of this.items.values()) {
+      if (this.sendingCount() >= this.concurrency) return;
+      if (item.state === "queued") this.start(item.id);
+    }
+  }
+
+  private start(id: string): void {
+    const file = this.files.get(id);
+    const item = this.apply(id, { type: "started" });
+    if (!file || !item || item.state !== "sending") return;
+    this.opts.send(item, file).then(
+      (post) => {
+        const done = this.apply(id, { type: "succeeded", post });
+        if (done?.state === "done") this.opts.onSucceeded?.(done, post);
+      },
+      (error: unknown) => {
+        const current = this.items.get(id);
+        if (!current) return;
+        const failed = this.apply(id, { type: "failed", message: this.opts.describe(error, current) });
+        if (failed) this.opts.onFailed?.(failed, error);
+      },
+    ).finally(() => this.pump());
+  }
+}

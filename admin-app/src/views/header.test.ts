@@ -1,0 +1,28 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from "vitest";
+import type { Session } from "../types";
+import { headerView } from "./header";
+
+const mount = (session: Session) => {
+  document.body.replaceChildren(headerView({ session, openSettings: () => {}, signOut: async () => {} }));
+  return document.body;
+};
+
+describe("header", () => {
+  it("shows who is signed in, the admin badge, and that the token is in the keyring", () => {
+    const body = mount({ user: { userId: 1, email: "ada@example.com", name: "Ada", role: "admin" }, tokenStore: "keyring" });
+    const who = body.querySelector("#signed-in-as")!;
+    expect(who.textContent).toContain("Ada");
+    expect(who.textContent).toContain("ada@example.com");
+    expect(who.querySelector(".badge-admin")?.textContent).toBe("admin");
+    expect(body.textContent).toContain("Saved in the system keyring");
+    expect(body.querySelector("#sign-out")).not.toBeNull();
+  });
+
+  it("shows the email without a badge for a user, and the private-file fallback", () => {
+    const body = mount({ user: { userId: 2, email: "bob@example.com", name: null, role: "user" }, tokenStore: "file" });
+    expect(body.querySelector("#signed-in-as")!.textContent).toContain("bob@example.com");
+    expect(body.querySelector(".badge-admin")).toBeNull();
+    expect(body.textContent).toContain("Saved in a private file (no system keyring found)");
+  });
+});

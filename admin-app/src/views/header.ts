@@ -1,0 +1,61 @@
+// The header when signed in: who, where the token is kept, Settings, Sign out.
+
+import { h, icon } from "../dom";
+import type { Session, TokenStore } from "../types";
+
+export function tokenStoreText(store: TokenStore): string {
+  return store === "keyring" ? "Saved in the system keyring" : "Saved in a private file (no system keyring found)";
+}
+
+export type HeaderDeps = {
+  session: Session;
+  openSettings: () => void;
+  signOut: () => Promise<void>;
+};
+
+export function headerView(deps: HeaderDeps): HTMLElement {
+  const { user, tokenStore } = deps.session;
+  const signOut = h("button", { type: "button", class: "button", id: "sign-out" }, "Sign out");
+  signOut.addEventListener("click", async () => {
+    signOut.disabled = true;
+    try {
+      await deps.signOut();
+    } finally {
+      signOut.disabled = false;
+    }
+  });
+  return h(
+    "header",
+    { class: "app-header" },
+    h("div", { class: "brand-mark" }, icon("image", "icon brand-icon"), h("span", null, "imgup admin")),
+    h(
+      "div",
+      { class: "who" },
+      h(
+        "p",
+        { id: "signed-in-as", class: "signed-in-as", title: `Signed in as ${user.email}` },
+        h("span", { class: "visually-hidden" }, "Signed in as "),
+        user.name ? h("span", { class: "user-name" }, user.name, " ") : null,
+        h("span", { class: user.name ? "user-email muted" : "user-email" }, user.email),
+        user.role === "admin" ? h("span", { class: "badge badge-admin" }, "admin") : null,
+      ),
+      h(
+        "p",
+        { class: "token-store muted", "data-token-store": tokenStore },
+        icon(tokenStore === "keyring" ? "lock" : "file", "icon small"),
+        tokenStoreText(tokenStore),
+      ),
+    ),
+    h(
+      "div",
+      { class: "header-actions" },
+      h(
+        "button",
+        { type: "button", class: "button", id: "open-settings", onclick: () => deps.openSettings() },
+        icon("settings"),
+        "Settings",
+      ),
+      signOut,
+    ),
+  );
+}

@@ -1,0 +1,151 @@
+// @vitest-environment jsdom
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { deferred, flush, makePost } from "../test-support";
+import type { Post, PostPage, PostQuery } from "../types";
+import { postsView } from "./posts";
+
+let replies: { query: PostQuery; reply: ReturnType<typeof deferred<PostPage>> }[];
+let opened: Post[];
+let reported: unknown[];
+
+function mount(refreshPost = async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` })) {
+  replies = [];
+  opened = [];
+  reported = [];
+  const view = postsView({
+    myId: "1",
+    fetchPage: (query) => {
+      const reply = deferred<PostPage>();
+      replies.push({ query, reply });
+      return reply.promise;
+    },
+    refreshPost,
+    open: (p) => opened.push(p),
+    report: (e) => reported.push(e),
+  });
+  document.body.replaceChildren(view.el);
+  return view;
+}
+const grid = () => document.getElementById("posts-grid")!;
+const cardIds = () => [...grid().querySelectorAll<HTMLElement>("[data-post-id]")].map((c) => Number(c.dataset.postId));
+
+beforeEach(() => document.body.replaceChildren());
+
+describe("posts grid", () => {
+  it("shows cards with the hooks, status, owner, size and a lazy thumbnail", async () => {
+    mount();
+    replies[0]!.reply.resolve({
+      items: [
+        makePost(3, { ownerId: "1", size: 1_258_291 }),
+        makePost(2, { status: "pending", url: null, ownerId: "42" }),
+        makePost(1, { status: "rejected", url: null, rejectionReason: "not a PNG" }),
+      ],
+      nextCursor: null,
+    });
+    await flush();
+    const [ready, pending, rejected] = [...grid().querySelectorAll<HTMLElement>("[data-post-id]")];
+    expect(ready!.dataset.status).toBe("ready");
+    expect(ready!.tabIndex).toBe(0);
+    const img = ready!.querySelector("img")!;
+    expect(img.getAttribute("src")).toBe("http://s3.test/uploads/3.png?sig=abc");
+    expect(img.getAttribute("loading")).toBe("lazy");
+    expect(img.getAttribute("decoding")).toBe("async");
+    expect(ready!.textContent).toContain("by you");
+    expect(ready!.textContent).toContain("1.2 MB");
+    expect(ready!.textContent).toContain("PNG");
+    expect(pending!.dataset.status).toBe("pending");
+    expect(pending!.querySelector("img")).toBeNull();
+    expect(pending!.querySelector(".thumb-placeholder")).not.toBeNull();
+    expect(pending!.textContent).toContain("by user 42");
+    expect(rejected!.textContent).toContain("not a PNG");
+    expect(rejected!.querySelector(".badge")!.getAttribute("title")).toBe("not a PNG");
+  });
+
+  it("appends the next page without rebuilding the cards already shown", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(4), makePost(3)], nextCursor: "c3" });
+    await flush();
+    const first = grid().querySelector('[data-post-id="4"]');
+    const loadMore = document.getElementById("load-more") as HTMLButtonElement;
+    expect(loadMore.hidden).toBe(false);
+    loadMore.click();
+    expect(replies[1]!.query).toEqual({ limit: 50, cursor: "c3" });
+    replies[1]!.reply.resolve({ items: [makePost(2), makePost(1)], nextCursor: null });
+    await flush();
+    expect(cardIds()).toEqual([4, 3, 2, 1]);
+    expect(grid().querySelector('[data-post-id="4"]')).toBe(first);
+    expect(loadMore.hidden).toBe(true);
+    expect(document.body.textContent).toContain("That's everything.");
+  });
+
+  it("filters by status from the segmented control", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(1)], nextCursor: null });
+    await flush();
+    const pending = document.querySelector<HTMLButtonElement>('#status-filter [data-filter="pending"]')!;
+    pending.click();
+    expect(replies[1]!.query).toEqual({ limit: 50, status: "pending" });
+    expect(cardIds()).toEqual([]);
+    expect(pending.getAttribute("aria-pressed")).toBe("true");
+    expect(document.querySelector('[data-filter="all"]')!.getAttribute("aria-pressed")).toBe("false");
+    replies[1]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(document.querySelector<HTMLElement>(".empty")!.hidden).toBe(false);
+    expect(document.querySelector(".empty")!.textContent).toContain("No pending posts");
+  });
+
+  it("says so when there are no posts at all", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(document.querySelector(".empty")!.textContent).toContain("No images yet");
+  });
+
+  it("opens a card on click and on Enter", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(5), makePost(4)], nextCursor: null });
+    await flush();
+    grid().querySelector<HTMLElement>('[data-post-id="5"]')!.click();
+    const card = grid().querySelector<HTMLElement>('[data-post-id="4"]')!;
+    card.focus();
+    card.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(opened.map((p) => p.id)).toEqual([5, 4]);
+  });
+
+  it("puts a new upload on top and removes a deleted card", async () => {
+    const view = mount();
+    replies[0]!.reply.resolve({ items: [makePost(5)], nextCursor: null });
+    await flush();
+    view.list.add(makePost(9));
+    expect(cardIds()).toEqual([9, 5]);
+    view.list.remove(5);
+    expect(cardIds()).toEqual([9]);
+  });
+
+  it("reports a failed page and offers to try again", async () => {
+    mount();
+    replies[0]!.reply.reject({ kind: "network", message: "down" });
+    await flush();
+    expect(reported).toEqual([{ kind: "network", message: "down" }]);
+    const retry = document.getElementById("load-more") as HTMLButtonElement;
+    expect(retry.hidden).toBe(false);
+    expect(retry.textContent).toBe("Try again");
+    retry.click();
+    expect(replies).toHaveLength(2);
+  });
+
+  it("asks once for a fresh URL when a thumbnail fails to load (expired link)", async () => {
+    const refresh = vi.fn(async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` }));
+    mount(refresh);
+    replies[0]!.reply.resolve({ items: [makePost(5)], nextCursor: null });
+    await flush();
+    const img = grid().querySelector("img")!;
+    img.dispatchEvent(new Event("error"));
+    await flush();
+    expect(refresh).toHaveBeenCalledWith(5);
+    expect(img.getAttribute("src")).toBe("http://s3.test/fresh-5");
+    img.dispatchEvent(new Event("error")); // the fresh one failed too: no loop
+    await flush();
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+});

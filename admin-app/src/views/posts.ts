@@ -1,0 +1,269 @@
+// The posts grid: status filter, cards appended page by page (never a full
+// re-render), a sentinel that loads the next page, "Load more" as a fallback.
+
+import { h, icon } from "../dom";
+import { formatBytes, formatDateTime, formatWhen, typeLabel } from "../format";
+import { PostsList, STATUS_FILTERS, type PostsChange, type StatusFilter } from "../posts";
+import type { Post, PostPage, PostQuery, PostStatus } from "../types";
+
+const STATUS_LABEL: Record<PostStatus, string> = { pending: "Pending", ready: "Ready", rejected: "Rejected" };
+const FILTER_LABEL: Record<StatusFilter, string> = { all: "All", ...STATUS_LABEL };
+const EMPTY_TEXT: Record<StatusFilter, string> = {
+  all: "No images yet. Upload one with the Upload button, or drop image files anywhere on this window.",
+  pending: "No pending posts: every upload has been checked.",
+  ready: "No ready posts yet.",
+  rejected: "No rejected posts.",
+};
+
+/** "you" for the signed-in user's own posts. */
+export function ownerText(ownerId: string, myId: string): string {
+  return ownerId === myId ? "you" : `user ${ownerId}`;
+}
+
+export function statusBadge(post: Post): HTMLElement {
+  const badge = h("span", { class: `badge badge-${post.status}` }, STATUS_LABEL[post.status]);
+  if (post.status === "rejected" && post.rejectionReason) badge.title = post.rejectionReason;
+  return badge;
+}
+
+/** The placeholder for posts without a viewable image. */
+export function placeholder(status: PostStatus): HTMLElement {
+  const label = status === "pending" ? "Not checked yet" : "No image";
+  return h("div", { class: "thumb-placeholder", role: "img", "aria-label": label }, icon(status === "pending" ? "clock" : status === "rejected" ? "alert" : "image", "icon large"));
+}
+
+export function renderCard(post: Post, myId: string, now: Date = new Date()): HTMLLIElement {
+  const name = post.title || post.filename;
+  const thumb = h("div", { class: "thumb" });
+  if (post.status === "ready" && post.url) {
+    thumb.appendChild(
+      h("img", { src: post.url, alt: "", loading: "lazy", decoding: "async", draggable: "false" }),
+    );
+  } else {
+    thumb.appendChild(placeholder(post.status));
+  }
+  const owner = ownerText(post.ownerId, myId);
+  return h(
+    "li",
+    {
+      class: "card",
+      tabindex: 0,
+      "data-post-id": post.id,
+      "data-status": post.status,
+      "aria-haspopup": "dialog",
+      "aria-label": `${name}, ${STATUS_LABEL[post.status].toLowerCase()}, by ${owner}, ${formatBytes(post.size)}`,
+    },
+    thumb,
+    h(
+      "div",
+      { class: "card-body" },
+      h("p", { class: "card-title", title: post.filename }, name),
+      h("p", { class: "card-meta" }, statusBadge(post), h("span", { class: owner === "you" ? "owner owner-you" : "owner" }, `by ${owner}`)),
+      h(
+        "p",
+        { class: "card-meta muted" },
+        `${formatBytes(post.size)} · ${typeLabel(post.contentType)} · `,
+        h("time", { datetime: post.createdAt, title: formatDateTime(post.createdAt) }, formatWhen(post.createdAt, now)),
+      ),
+      post.status === "rejected" && post.rejectionReason
+        ? h("p", { class: "card-reason" }, post.rejectionReason)
+        : null,
+    ),
+  );
+}
+
+export type PostsViewDeps = {
+  myId: string;
+  fetchPage: (query: PostQuery) => Promise<PostPage>;
+  /** A fresh post (fresh presigned URL), for a thumbnail whose link expired. */
+  refreshPost: (id: number) => Promise<Post>;
+  open: (post: Post) => void;
+  report: (error: unknown) => void;
+  /** Extra toolbar controls (the Upload button). */
+  toolbarExtras?: Node[];
+  /** Shown between the toolbar and the grid (the upload panel). */
+  belowToolbar?: Node;
+  observe?: boolean;
+};
+
+export type PostsView = {
+  el: HTMLElement;
+  list: PostsList;
+  /** The card of a post, when shown. */
+  card(id: number): HTMLElement | undefined;
+  destroy(): void;
+};
+
+export function postsView(deps: PostsViewDeps): PostsView {
+  const cards = new Map<number, HTMLLIElement>();
+  const grid = h("ul", { id: "posts-grid", class: "grid", role: "list", "aria-label": "Posts" });
+  const statusLine = h("p", { id: "posts-status", class: "muted", role: "status" });
+  const empty = h("div", { class: "empty", hidden: true }, icon("image", "icon large"), h("p", null));
+  const loadMore = h("button", { type: "button", class: "button", id: "load-more", hidden: true }, "Load more");
+  const sentinel = h("div", { class: "sentinel", "aria-hidden": "true" });
+  const endNote = h("p", { class: "end-note muted", hidden: true }, "That's everything.");
+
+  const filterButtons = STATUS_FILTERS.map((f) =>
+    h("button", { type: "button", class: "segment", "data-filter": f, "aria-pressed": f === "all" ? "true" : "false" }, FILTER_LABEL[f]),
+  );
+  const filter = h("div", { id: "status-filter", class: "segmented", role: "group", "aria-label": "Show posts" }, ...filterButtons);
+  const refresh = h("button", { type: "button", class: "button", id: "refresh-posts" }, icon("refresh"), "Refresh");
+
+  let lastError: unknown = null;
+
+  const onChange = (change: PostsChange) => {
+    switch (change.type) {
+      case "reset":
+        cards.clear();
+        grid.replaceChildren();
+        break;
+      case "append": {
+        const now = new Date();
+        const fragment = document.createDocumentFragment();
+        for (const post of change.posts) {
+          const card = renderCard(post, deps.myId, now);
+          cards.set(post.id, card);
+          fragment.appendChild(card);
+        }
+        grid.appendChild(fragment);
+        break;
+      }
+      case "prepend": {
+        const card = renderCard(change.post, deps.myId);
+        card.classList.add("card-new");
+        cards.set(change.post.id, card);
+        grid.prepend(card);
+        break;
+      }
+      case "remove": {
+        cards.get(change.id)?.remove();
+        cards.delete(change.id);
+        break;
+      }
+      case "replace": {
+        const old = cards.get(change.post.id);
+        if (!old) break;
+        const card = renderCard(change.post, deps.myId);
+        const hadFocus = document.activeElement === old;
+        old.replaceWith(card);
+        cards.set(change.post.id, card);
+        if (hadFocus) card.focus();
+        break;
+      }
+      case "status":
+        renderStatus();
+        break;
+    }
+  };
+
+  const list = new PostsList(deps.fetchPage, onChange);
+
+  function renderStatus(): void {
+    const s = list.status();
+    for (const b of filterButtons) b.setAttribute("aria-pressed", String(b.dataset.filter === s.filter));
+    grid.setAttribute("aria-busy", String(s.loading));
+    refresh.disabled = s.loading && !s.loadedOnce;
+
+    const failed = s.error !== null;
+    if (failed && s.error !== lastError) deps.report(s.error);
+    lastError = s.error;
+
+    if (s.loading && !s.loadedOnce) statusLine.textContent = "Loading posts…";
+    else if (failed && !s.loadedOnce) statusLine.textContent = "Couldn't load the posts.";
+    else if (s.count === 0) statusLine.textContent = "";
+    else statusLine.textContent = `${s.count} ${s.count === 1 ? "post" : "posts"}${s.exhausted ? "" : " so far"}`;
+
+    empty.hidden = !(s.loadedOnce && s.exhausted && s.count === 0);
+    empty.querySelector("p")!.textContent = EMPTY_TEXT[s.filter];
+
+    loadMore.hidden = s.exhausted || (!s.loadedOnce && !failed);
+    loadMore.disabled = s.loading;
+    loadMore.textContent = s.loading ? "Loading…" : failed ? "Try again" : "Load more";
+    endNote.hidden = !(s.exhausted && s.count > 0);
+
+    // A fresh look at the sentinel: if it is still on screen after this page, load the next.
+    if (observer && list.canAutoLoad()) {
+      observer.unobserve(sentinel);
+      observer.observe(sentinel);
+    }
+  }
+
+  const observer =
+    deps.observe !== false && typeof IntersectionObserver !== "undefined"
+      ? new IntersectionObserver(
+          (entries) => {
+            if (entries.some((e) => e.isIntersecting) && list.canAutoLoad()) void list.loadMore();
+          },
+          { rootMargin: "0px 0px 800px 0px" },
+        )
+      : null;
+
+  filter.addEventListener("click", (event) => {
+    const button = (event.target as Element).closest<HTMLElement>("[data-filter]");
+    if (button) void list.setFilter(button.dataset.filter as StatusFilter);
+  });
+  refresh.addEventListener("click", () => void list.reload());
+  loadMore.addEventListener("click", () => void list.loadMore());
+
+  const openFrom = (target: EventTarget | null) => {
+    const card = (target as Element | null)?.closest<HTMLElement>("[data-post-id]");
+    const post = card && list.get(Number(card.dataset.postId));
+    if (post) deps.open(post);
+  };
+  grid.addEventListener("click", (event) => openFrom(event.target));
+  grid.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && (event.target as Element).matches("[data-post-id]")) {
+      event.preventDefault();
+      openFrom(event.target);
+    }
+  });
+  // A presigned thumbnail URL lasts minutes; when one has expired, ask for a fresh one (once).
+  grid.addEventListener(
+    "error",
+    (event) => {
+      const img = event.target;
+      if (!(img instanceof HTMLImageElement) || img.dataset.retried) return;
+      img.dataset.retried = "true";
+      const card = img.closest<HTMLElement>("[data-post-id]");
+      if (!card) return;
+      deps.refreshPost(Number(card.dataset.postId)).then(
+        (post) => {
+          if (post.url) img.src = post.url;
+        },
+        () => img.replaceWith(placeholder("ready")),
+      );
+    },
+    true,
+  );
+
+  const el = h(
+    "section",
+    { class: "posts", "aria-labelledby": "posts-title" },
+    h(
+      "div",
+      { class: "toolbar" },
+      h("h1", { id: "posts-title", class: "toolbar-title" }, "Posts"),
+      filter,
+      h("div", { class: "toolbar-spacer" }),
+      refresh,
+      ...(deps.toolbarExtras ?? []),
+    ),
+    deps.belowToolbar ?? null,
+    statusLine,
+    grid,
+    empty,
+    h("div", { class: "grid-footer" }, sentinel, loadMore, endNote),
+  );
+
+  if (observer) observer.observe(sentinel);
+  void list.reload();
+
+  return {
+    el,
+    list,
+    card: (id) => cards.get(id),
+    destroy() {
+      observer?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// The sign-in screen: browser sign-in with a provider, or a development test token.
+
+import { h, icon } from "../dom";
+import { isKind, type Action } from "../errors";
+import type { Provider, Session, Settings } from "../types";
+
+export type SignInDeps = {
+  settings: Settings | null;
+  signInBrowser: (provider: Provider) => Promise<Session>;
+  signInCancel: () => Promise<unknown>;
+  signInTestToken: (email: string) => Promise<Session>;
+  onSignedIn: (session: Session) => void;
+  /** Shows the error in the banner. */
+  report: (error: unknown, action: Action) => void;
+  clearError: () => void;
+  openSettings: () => void;
+};
+
+const PROVIDERS: { id: Provider; label: string }[] = [
+  { id: "google", label: "Sign in with Google" },
+  { id: "github", label: "Sign in with GitHub" },
+  { id: "oidc", label: "Sign in with OIDC" },
+];
+
+export type View = { el: HTMLElement; destroy(): void };
+
+export function signInView(deps: SignInDeps): View {
+  let waiting = false;
+  let destroyed = false;
+
+  const providerButtons = PROVIDERS.map((p) =>
+    h("button", { type: "button", class: "button provider", "data-provider": p.id }, p.label),
+  );
+  const cancelButton = h("button", { type: "button", class: "button", id: "sign-in-cancel" }, "Cancel");
+  const waitingBox = h(
+    "div",
+    { class: "waiting", role: "status", hidden: true },
+    h("span", { class: "spinner", "aria-hidden": "true" }),
+    h("p", null, "Finish signing in in your browser…"),
+    cancelButton,
+  );
+
+  const email = h("input", {
+    id: "test-token-email",
+    name: "email",
+    type: "email",
+    autocomplete: "email",
+    placeholder: "you@example.com",
+    required: true,
+  });
+  const tokenButton = h("button", { type: "submit", class: "button primary", id: "test-token-sign-in" }, "Sign in");
+  const tokenForm = h(
+    "form",
+    { class: "test-token", "aria-labelledby": "test-token-title" },
+    h("h2", { id: "test-token-title" }, "Development: test token"),
+    h("p", { class: "hint" }, "Only a development deployment of imgup-auth issues these."),
+    h("div", { class: "field inline" }, h("label", { for: "test-token-email" }, "Email"), email, tokenButton),
+  );
+
+  const setBusy = (busy: boolean) => {
+    for (const b of providerButtons) b.disabled = busy;
+    tokenButton.disabled = busy;
+  };
+
+  providerButtons.forEach((button, i) => {
+    const provider = PROVIDERS[i]!.id;
+    button.addEventListener("click", async () => {
+      if (waiting) return;
+      deps.clearError();
+      waiting = true;
+      setBusy(true);
+      waitingBox.hidden = false;
+      cancelButton.focus();
+      try {
+        const session = await deps.signInBrowser(provider);
+        if (!destroyed) deps.onSignedIn(session);
+      } catch (e) {
+        if (!destroyed && !isKind(e, "cancelled")) deps.report(e, "signIn");
+      } finally {
+        waiting = false;
+        if (!destroyed) {
+          setBusy(false);
+          waitingBox.hidden = true;
+          cancelButton.disabled = false;
+          if (document.activeElement === cancelButton || document.activeElement === document.body) button.focus();
+        }
+      }
+    });
+  });
+
+  cancelButton.addEventListener("click", async () => {
+    cancelButton.disabled = true;
+    try {
+      await deps.signInCancel();
+    } catch (e) {
+      cancelButton.disabled = false;
+      deps.report(e, "signIn");
+    }
+  });
+
+  tokenForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!email.reportValidity()) return;
+    deps.clearError();
+    setBusy(true);
+    let failed = false;
+    tokenButton.textContent = "Signing in…";
+    try {
+      const session = await deps.signInTestToken(email.value.trim());
+      if (!destroyed) deps.onSignedIn(session);
+    } catch (e) {
+      if (!destroyed) deps.report(e, "testToken");
+      failed = true;
+    } finally {
+      if (!destroyed) {
+        setBusy(false);
+        tokenButton.textContent = "Sign in";
+        if (failed) email.focus(); // the disabled button lost focus; put it where a fix would go
+      }
+    }
+  });
+
+  const server = deps.settings
+    ? h("span", null, "API ", h("code", null, deps.settings.apiUrl), " · Auth ", h("code", null, deps.settings.authUrl), " ")
+    : h("span", null, "Server settings not loaded");
+
+  const el = h(
+    "main",
+    { class: "signin", id: "signin" },
+    h(
+      "section",
+      { class: "signin-card", "aria-labelledby": "signin-title" },
+      h("div", { class: "brand-mark" }, icon("image", "icon brand-icon"), h("span", null, "imgup admin")),
+      h("h1", { id: "signin-title" }, "Sign in"),
+      h("p", { class: "lead" }, "Browse, preview and upload images."),
+      h("div", { class: "providers" }, ...providerButtons),
+      waitingBox,
+      h("hr"),
+      tokenForm,
+      h(
+        "p",
+        { class: "server-line" },
+        server,
+        h("button", { type: "button", class: "link-button", id: "open-settings", onclick: () => deps.openSettings() }, "Change…"),
+      ),
+    ),
+  );
+
+  return {
+    el,
+    destroy() {
+      destroyed = true;
+      if (waiting) void deps.signInCancel().catch(() => {});
+    },
+  };
+}

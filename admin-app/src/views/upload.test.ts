@@ -1,0 +1,115 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describeError } from "../errors";
+import type { UploadRequest } from "../ipc";
+import { deferred, flush, makePost } from "../test-support";
+import type { Policy, Post, UploadProgress } from "../types";
+import { uploadView, type UploadView } from "./upload";
+
+const policy: Policy = { maxBytes: 1024, allowedTypes: ["image/png", "image/jpeg"] };
+let view: UploadView;
+let sends: { req: UploadRequest; reply: ReturnType<typeof deferred<Post>> }[];
+let progress: (p: UploadProgress) => void;
+let uploaded: Post[];
+
+beforeEach(() => {
+  sends = [];
+  uploaded = [];
+  view = uploadView({
+    getPolicy: async () => policy,
+    send: (req) => {
+      const reply = deferred<Post>();
+      sends.push({ req, reply });
+      return reply.promise;
+    },
+    listenProgress: async (handler) => ((progress = handler), () => {}),
+    describe: (e, filename) => describeError(e, { action: "upload", filename, maxBytes: policy.maxBytes }),
+    onUploaded: (p) => uploaded.push(p),
+    onUnauthorized: vi.fn(),
+  });
+  document.body.replaceChildren(...view.controls, view.panel, view.overlay);
+});
+afterEach(() => view.destroy());
+
+const rows = () => [...document.querySelectorAll<HTMLElement>("#upload-list [data-upload]")];
+const row = (name: string) => rows().find((r) => r.querySelector(".name")!.textContent === name)!;
+// jsdom's File has no arrayBuffer() (WebKit's has): give it one.
+const png = (name: string, size = 10) =>
+  Object.assign(new File([new Uint8Array(size)], name, { type: "image/png" }), {
+    arrayBuffer: async () => new Uint8Array(size).buffer,
+  });
+
+describe("upload panel", () => {
+  it("keeps a file input WebDriver can reach (hidden by look, not display:none) with the policy's types", async () => {
+    await flush();
+    const input = document.getElementById("file-input") as HTMLInputElement;
+    expect(input.type).toBe("file");
+    expect(input.multiple).toBe(true);
+    expect(input.hidden).toBe(false);
+    expect(input.accept).toBe("image/png,.png,image/jpeg,.jpg,.jpeg");
+  });
+
+  it("refuses a file at once without sending it, and sends a good one with its bytes", async () => {
+    view.addFiles([png("big.png", 4096), png("cat.png", 3)]);
+    expect(rows().map((r) => r.dataset.state)).toEqual(["checking-locally", "checking-locally"]);
+    await flush();
+    expect(row("big.png").dataset.state).toBe("failed");
+    expect(row("big.png").textContent).toContain("larger than the 1 KB limit");
+    expect(row("cat.png").dataset.state).toBe("sending");
+    expect(sends).toHaveLength(1);
+    const req = sends[0]!.req;
+    expect([req.filename, req.contentType, req.bytes.byteLength]).toEqual(["cat.png", "image/png", 3]);
+  });
+
+  it("shows the phases from upload-progress events, then Done, and hands over the post", async () => {
+    view.addFiles([png("cat.png", 200)]);
+    await flush();
+    const id = sends[0]!.req.uploadId;
+    const text = () => row("cat.png").querySelector(".upload-text")!.textContent;
+    expect(text()).toBe("Preparing…");
+    progress({ uploadId: id, phase: "uploading", sent: 84, total: 200 });
+    expect(text()).toBe("Uploading 42%");
+    expect(row("cat.png").querySelector("progress")!.value).toBeCloseTo(0.42);
+    progress({ uploadId: id, phase: "checking", sent: 200, total: 200 });
+    expect(text()).toBe("Checking…");
+    sends[0]!.reply.resolve(makePost(31));
+    await flush();
+    expect(row("cat.png").dataset.state).toBe("done");
+    expect(text()).toBe("Done");
+    expect(uploaded.map((p) => p.id)).toEqual([31]);
+  });
+
+  it("shows a server refusal in words", async () => {
+    view.addFiles([png("fake.png")]);
+    await flush();
+    sends[0]!.reply.reject({ kind: "rejected", message: "the first bytes are not a PNG image" });
+    await flush();
+    expect(row("fake.png").dataset.state).toBe("failed");
+    expect(row("fake.png").textContent).toContain("The server checked the file and refused it: the first bytes are not a PNG image.");
+  });
+
+  it("queues beyond three at a time", async () => {
+    view.addFiles([1, 2, 3, 4].map((i) => png(`f${i}.png`)));
+    await flush();
+    expect(row("f4.png").dataset.state).toBe("queued");
+    expect(sends).toHaveLength(3);
+  });
+
+  it("takes files dropped anywhere on the window and shows the overlay while dragging", async () => {
+    const overlay = document.getElementById("drop-overlay")!;
+    const drag = (type: string, files: File[] = []) => {
+      const event = new Event(type, { bubbles: true, cancelable: true }) as DragEvent;
+      Object.defineProperty(event, "dataTransfer", { value: { types: ["Files"], files, dropEffect: "none" } });
+      window.dispatchEvent(event);
+      return event;
+    };
+    drag("dragenter");
+    expect(overlay.hidden).toBe(false);
+    expect(drag("dragover").defaultPrevented).toBe(true);
+    const drop = drag("drop", [png("dropped.png")]);
+    expect(drop.defaultPrevented).toBe(true);
+    expect(overlay.hidden).toBe(true);
+    await flush();
+    expect(row("dropped.png").dataset.state).toBe("sending");
+  });
+});
