@@ -11,6 +11,7 @@ import time
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
@@ -68,6 +69,24 @@ def main():
         wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb))
         time.sleep(0.5)
         shot("3-uploaded")
+
+        # Dark, chosen in Settings, really restyles the page; then back to the system's.
+        def choose_theme(option):
+            driver.find_element(By.ID, "open-settings").click()
+            wait.until(EC.element_to_be_clickable(
+                (By.CSS_SELECTOR, f'#theme-choice [data-theme-option="{option}"]'))).click()
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            wait.until(EC.invisibility_of_element_located((By.ID, "settings")))
+
+        choose_theme("dark")
+        assert driver.execute_script("return document.documentElement.dataset.theme") == "dark"
+        background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        channels = [int(c) for c in background[background.index("(") + 1:-1].split(",")[:3]]
+        assert sum(channels) < 3 * 80, f"dark theme chosen, but the page is {background}"
+        time.sleep(0.5)
+        shot("6-dark")
+        choose_theme("system")
+        assert driver.execute_script("return document.documentElement.dataset.theme") is None
 
         card.click()
         wait.until(EC.visibility_of_element_located((By.ID, "preview")))

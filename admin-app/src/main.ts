@@ -4,6 +4,7 @@
 import { h } from "./dom";
 import { describeError, toUiError, type Action, type ErrorContext } from "./errors";
 import * as ipc from "./ipc";
+import { applyTheme, loadTheme } from "./theme";
 import type { Policy, Post, Session, Settings } from "./types";
 import { mountBanner, mountToast } from "./views/banner";
 import { headerView } from "./views/header";
@@ -13,6 +14,9 @@ import { openPreview } from "./views/preview";
 import { openSettings as openSettingsDialog } from "./views/settings";
 import { signInView } from "./views/signin";
 import { uploadView } from "./views/upload";
+
+// The stored appearance first, before anything renders (no inline script: the CSP forbids it).
+applyTheme(loadTheme());
 
 const appEl = document.getElementById("app")!;
 const banner = mountBanner(document.getElementById("error-banner")!);

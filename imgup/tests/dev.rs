@@ -61,11 +61,25 @@ impl Drop for ImgupDev {
     }
 }
 
-async fn json_of(response: reqwest::Response, expected: StatusCode) -> Value {
+/// Sends `request` and returns its JSON body, checking the status.
+async fn json_of(request: reqwest::RequestBuilder, expected: StatusCode) -> Value {
+    let response = request.send().await.unwrap();
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, expected, "{body}");
     serde_json::from_str(&body).unwrap()
+}
+
+/// The bytes behind a presigned GET URL.
+async fn bytes_at(url: &Value) -> Vec<u8> {
+    let url = url.as_str().expect("a presigned URL");
+    reqwest::get(url)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 #[tokio::test]
@@ -89,10 +103,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
     let issued = json_of(
         http.post(format!(
             "{auth}/auth/oauth/test-token?email=new@example.com"
-        ))
-        .send()
-        .await
-        .unwrap(),
+        )),
         StatusCode::OK,
     )
     .await;
@@ -100,11 +111,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
         .as_str()
         .expect("a development token");
     let me = json_of(
-        http.get(format!("{auth}/auth/me"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
+        http.get(format!("{auth}/auth/me")).bearer_auth(token),
         StatusCode::OK,
     )
     .await;
@@ -113,10 +120,7 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
     let post = json_of(
         http.post(format!("{api}/posts"))
             .bearer_auth(token)
-            .json(&json!({ "filename": "cat.png", "contentType": "image/png", "size": image.len(), "title": "cat" }))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({ "filename": "cat.png", "contentType": "image/png", "size": image.len(), "title": "cat" })),
         StatusCode::CREATED,
     )
     .await;
@@ -136,31 +140,16 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
     let id = post["id"].as_i64().unwrap();
     let ready = json_of(
         http.post(format!("{api}/posts/{id}/complete"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(token),
         StatusCode::OK,
     )
     .await;
     assert_eq!(ready["status"], "ready");
-    let served = http
-        .get(ready["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(served.as_ref(), image.as_slice());
+    assert_eq!(bytes_at(&ready["url"]).await, image);
 
     // The printed admin token works too, and sees the new user's post.
     let everyone = json_of(
-        http.get(format!("{api}/posts"))
-            .bearer_auth(&dev.token)
-            .send()
-            .await
-            .unwrap(),
+        http.get(format!("{api}/posts")).bearer_auth(&dev.token),
         StatusCode::OK,
     )
     .await;
@@ -171,24 +160,16 @@ async fn imgup_dev_runs_the_seed_flow_from_an_empty_folder_and_keeps_it() {
     dev.stop().await;
     let dev = ImgupDev::start(folder.path(), &ports).await;
     let again = json_of(
-        http.get(format!("{api}/posts/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
+        http.get(format!("{api}/posts/{id}")).bearer_auth(token),
         StatusCode::OK,
     )
     .await;
     assert_eq!(again["status"], "ready");
-    let served = http
-        .get(again["url"].as_str().expect("a fresh presigned GET"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(served.as_ref(), image.as_slice());
+    assert_eq!(
+        bytes_at(&again["url"]).await,
+        image,
+        "a fresh presigned GET"
+    );
 
     let deleted = http
         .delete(format!("{api}/posts/{id}"))

@@ -1,9 +1,10 @@
-// The settings dialog: API and auth base URLs.
+// The settings dialog: appearance (applies at once) and the API and auth base URLs.
 
 import { h } from "../dom";
 import { checkSettings, type SettingsErrors } from "../settings";
 import type { Settings } from "../types";
 import { openModal } from "./modal";
+import { themeChoiceView } from "./theme";
 
 export type SettingsDeps = {
   current: Settings | null;
@@ -64,7 +65,7 @@ export function openSettings(deps: SettingsDeps): void {
     id: "settings",
     labelledBy: "settings-title",
     className: "modal-small",
-    content: [h("h2", { id: "settings-title", class: "modal-title" }, "Server settings"), form],
+    content: [h("h2", { id: "settings-title", class: "modal-title" }, "Settings"), themeChoiceView(), form],
     initialFocus: () => api.input,
   });
   cancel.addEventListener("click", () => modal.close());

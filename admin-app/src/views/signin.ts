@@ -141,7 +141,7 @@ export function signInView(deps: SignInDeps): View {
         "p",
         { class: "server-line" },
         server,
-        h("button", { type: "button", class: "link-button", id: "open-settings", onclick: () => deps.openSettings() }, "Change…"),
+        h("button", { type: "button", class: "link-button", id: "open-settings", onclick: () => deps.openSettings() }, "Settings…"),
       ),
     ),
   );

@@ -175,15 +175,17 @@ async fn gif_is_accepted_only_when_enabled(pool: PgPool) {
     );
 
     // Clients learn the same policy, without signing in, before they send anything.
-    let policy: serde_json::Value = reqwest::get(app.url("/policy"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let policy = policy_of(&app).await;
     assert_eq!(policy["allowedTypes"], json!(["image/png", "image/gif"]));
     assert_eq!(policy["extensions"]["image/gif"], json!(["gif"]));
     assert_eq!(policy["maxBytes"], 10 * 1024 * 1024);
+}
+
+/// `GET /policy`, asked without a token.
+async fn policy_of(app: &TestApp) -> serde_json::Value {
+    let response = reqwest::get(app.url("/policy")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
@@ -192,12 +194,7 @@ async fn the_published_policy_is_the_one_enforced(pool: PgPool) {
         .arg("--max-upload-bytes=1000")
         .start()
         .await;
-    let policy: serde_json::Value = reqwest::get(app.url("/policy"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let policy = policy_of(&app).await;
     assert_eq!(policy["maxBytes"], 1000);
     assert_eq!(
         policy["allowedTypes"],
