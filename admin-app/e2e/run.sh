@@ -3,8 +3,10 @@
 # services (`imgup dev`: API, auth in development mode, S3, SQLite), and drives
 # the app in a real WebKit window through tauri-driver under Xvfb.
 # Screenshots land in $SCREENSHOTS when set (docs/screenshots holds a run's).
+# `run.sh bench_grid.py` runs the grid benchmark in the same harness instead.
 # Needs the Debian packages of .ci/install-desktop-deps.sh.
 set -euo pipefail
+script=${1:-test_admin.py}
 cd "$(dirname "$0")/../.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -48,26 +50,28 @@ for _ in $(seq 1 100); do
 done
 admin_token=$(sed -n 's/^ *export TOKEN=//p' "$work/imgup.log")
 
-# A real photo-like image: 640×400 gradient PNG.
+# A real photo-like image: a 640×400 gradient PNG (IMAGE_SIZE=WxH for another size).
 image=$work/sunset.png
-convert -size 640x400 gradient:'#f97316-#4f46e5' "$image"
+size=${IMAGE_SIZE:-640x400}
+convert -size "$size" gradient:'#f97316-#4f46e5' "$image"
 
 # The app runs with a fresh home (settings, token file) and the services' URLs.
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME"
 export IMGUP_API_URL=http://127.0.0.1:$api IMGUP_AUTH_URL=http://127.0.0.1:$auth
 export IMGUP_ADMIN_TOKEN_STORE=file
-export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=640
+export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=${size%%x*}
 xvfb-run -a -s "-screen 0 1200x800x24" bash -c '
   tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &
   driver=$!
   for _ in $(seq 1 50); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
-  "'"$venv"'/bin/python" "'"$root"'/admin-app/e2e/test_admin.py"
+  "'"$venv"'/bin/python" "'"$root"'/admin-app/e2e/'"$script"'"
   status=$?
   kill $driver 2>/dev/null
   exit $status
 ' || { echo "--- imgup dev log"; tail -20 "$work/imgup.log"; echo "--- driver log"; tail -40 "$work/driver.log"; exit 1; }
 
+[ "$script" = test_admin.py ] || exit 0
 # And the server agrees: nothing left.
 left=$(curl -sf "http://127.0.0.1:$api/posts" -H "Authorization: Bearer $admin_token" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
 [ "$left" = 0 ] || { echo "the API still lists $left post(s) after the delete" >&2; exit 1; }
