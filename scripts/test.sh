@@ -21,6 +21,7 @@ scripts/smoke-dev.sh
 scripts/install-desktop-deps.sh
 (cd admin-app && npm ci --no-audit --no-fund --loglevel=error && npm test --silent)
 admin-app/e2e/run.sh
+admin-app/e2e/keyring.sh
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

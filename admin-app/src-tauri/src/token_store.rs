@@ -125,4 +125,32 @@ mod tests {
         assert_eq!(store.load(), None);
         store.forget().unwrap();
     }
+
+    /// Against a real Secret Service: `admin-app/e2e/keyring.sh` starts
+    /// gnome-keyring in a D-Bus session of its own and runs this.
+    #[test]
+    #[ignore = "needs a Secret Service: run by admin-app/e2e/keyring.sh"]
+    fn the_keyring_keeps_and_forgets_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let fallback = dir.path().join("token");
+        let store = TokenStore::open(fallback.clone());
+        assert_eq!(
+            store.place(),
+            TokenPlace::Keyring,
+            "a Secret Service answers"
+        );
+        store.forget().unwrap();
+        assert_eq!(store.load(), None);
+
+        store.save("eyJ.in-the-keyring").unwrap();
+        let reopened = TokenStore::open(fallback.clone());
+        assert_eq!(reopened.load().as_deref(), Some("eyJ.in-the-keyring"));
+        assert!(
+            !fallback.exists(),
+            "nothing was written to the fallback file"
+        );
+
+        reopened.forget().unwrap();
+        assert_eq!(store.load(), None);
+    }
 }
