@@ -4,22 +4,19 @@
 # Usage: bench/dev-startup.sh [debug|release]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/imgup-dev.sh
 profile=${1:-release}
 flag=(); [ "$profile" = release ] && flag=(--release)
 cargo build -q -p imgup "${flag[@]}"
 bin=${CARGO_TARGET_DIR:-target}/$profile/imgup
-read -r api auth s3 < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+imgup_dev_ports
 times=()
 for _ in 1 2 3 4 5; do
   dir=$(mktemp -d)
   start=$(date +%s%N)
   (cd "$dir" && exec "$bin" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >/dev/null 2>&1 &
   pid=$!
-  until curl -sf "http://127.0.0.1:$api/readyz" >/dev/null && curl -sf "http://127.0.0.1:$auth/readyz" >/dev/null; do
+  until imgup_dev_ready; do
     kill -0 "$pid" 2>/dev/null || { echo "imgup dev exited" >&2; exit 1; }
     sleep 0.002
   done

@@ -4,15 +4,11 @@
 # by imgup/tests/dev.rs; this run keeps metadata in Postgres (--database-url).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/imgup-dev.sh
 cargo build -q -p imgup
 bin=${CARGO_TARGET_DIR:-target}/debug/imgup
 dir=$(mktemp -d)
-# Three distinct free ports, picked while all three are held.
-read -r api auth s3 < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+imgup_dev_ports
 db="imgup_smoke_$$"
 base=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 (cd "$dir" && exec "$bin" dev --database-url "${base%/*}/$db" --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$dir/imgup.log" 2>&1 &
@@ -25,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$api/readyz" >/dev/null && curl -sf "http://127.0.0.1:$auth/readyz" >/dev/null && break
+  imgup_dev_ready && break
   kill -0 "$pid" 2>/dev/null || { cat "$dir/imgup.log" >&2; exit 1; }
   sleep 0.2
 done

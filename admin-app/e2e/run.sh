@@ -8,6 +8,7 @@
 set -euo pipefail
 script=${1:-test_admin.py}
 cd "$(dirname "$0")/../.."
+source scripts/lib/imgup-dev.sh
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
 cache=${IMGUP_CACHE:-$HOME/.cache/imgup}
@@ -37,15 +38,11 @@ cleanup() {
 trap cleanup EXIT
 
 # The services.
-read -r api auth s3 < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+imgup_dev_ports
 (cd "$work" && exec "$target/debug/imgup" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$work/imgup.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$api/readyz" >/dev/null && curl -sf "http://127.0.0.1:$auth/readyz" >/dev/null && break
+  imgup_dev_ready && break
   sleep 0.1
 done
 admin_token=$(sed -n 's/^ *export TOKEN=//p' "$work/imgup.log")
