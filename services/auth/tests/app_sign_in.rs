@@ -8,17 +8,7 @@ use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use support::{Browser, OidcServer, TestAuth, location, me, param, sign_in};
-
-fn google_args(issuer: &str) -> Vec<String> {
-    vec![
-        "--google-client-id=imgup-test-client".into(),
-        "--google-client-secret=imgup-test-secret".into(),
-        format!("--google-auth-url={issuer}/authorize"),
-        format!("--google-token-url={issuer}/token"),
-        format!("--google-userinfo-url={issuer}/userinfo"),
-    ]
-}
+use support::{Browser, OidcServer, TestAuth, google_args, location, me, param, sign_in};
 
 const LOOPBACK: &str = "http://127.0.0.1:49321/callback";
 

@@ -7,18 +7,9 @@ use imgup_testkit::process::free_port;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use support::{Browser, FRONTEND, GithubApi, OidcServer, TestAuth, location, me, param, sign_in};
-
-fn google_args(issuer: &str) -> Vec<String> {
-    vec![
-        "--google-client-id=imgup-test-client".into(),
-        "--google-client-secret=imgup-test-secret".into(),
-        format!("--google-auth-url={issuer}/authorize"),
-        format!("--google-token-url={issuer}/token"),
-        format!("--google-userinfo-url={issuer}/userinfo"),
-        "--admin-emails=boss@example.com".into(),
-    ]
-}
+use support::{
+    Browser, FRONTEND, GithubApi, OidcServer, TestAuth, google_args, location, me, param, sign_in,
+};
 
 fn ada() -> Value {
     json!({ "sub": "google-ada", "email": "ada@example.com", "email_verified": true, "name": "Ada Lovelace" })

@@ -17,6 +17,19 @@ use url::Url;
 pub const SESSION_SECRET: &str = "test-session-secret-of-at-least-32-bytes";
 pub const FRONTEND: &str = "http://localhost:5173";
 
+/// Settings that send Google sign-ins to the test issuer at `issuer`
+/// (boss@example.com is an admin).
+pub fn google_args(issuer: &str) -> Vec<String> {
+    vec![
+        "--google-client-id=imgup-test-client".into(),
+        "--google-client-secret=imgup-test-secret".into(),
+        format!("--google-auth-url={issuer}/authorize"),
+        format!("--google-token-url={issuer}/token"),
+        format!("--google-userinfo-url={issuer}/userinfo"),
+        "--admin-emails=boss@example.com".into(),
+    ]
+}
+
 /// The test OIDC issuer, whose userinfo answers with `user`.
 pub struct OidcServer(imgup_testkit::OidcServer);
 
