@@ -202,13 +202,13 @@ impl ImgupClient {
         let id = created.post.id;
 
         let report = std::sync::Arc::new(report);
-        let chunks: Vec<Vec<u8>> = file.bytes.chunks(CHUNK).map(<[u8]>::to_vec).collect();
-        let mut sent = 0u64;
+        // Pieces are views into the one buffer, not copies of it.
+        let bytes = bytes::Bytes::from(file.bytes);
         let on_chunk = report.clone();
-        let body = futures::stream::iter(chunks).map(move |chunk| {
-            sent += chunk.len() as u64;
-            on_chunk(UploadPhase::Uploading, sent);
-            Ok::<_, std::io::Error>(chunk)
+        let body = futures::stream::iter((0..bytes.len()).step_by(CHUNK)).map(move |start| {
+            let end = (start + CHUNK).min(bytes.len());
+            on_chunk(UploadPhase::Uploading, end as u64);
+            Ok::<_, std::io::Error>(bytes.slice(start..end))
         });
         let put = self
             .http
