@@ -1,7 +1,8 @@
 //! [`crate::process`]: probe, check the container, decode, orient, render.
 
 use crate::container::{self, Cleaned, Header};
-use crate::{ImageFormat, Processed, Rejection, Settings, decode, orient, probe, render};
+use crate::render::{self, Pixels};
+use crate::{ImageFormat, Processed, Rejection, Settings, decode, orient, probe};
 
 pub(crate) fn process(
     bytes: &[u8],
@@ -25,24 +26,46 @@ pub(crate) fn process(
 
     let decoded = decode::decode(bytes, declared, &header)?;
     let mut image = decoded.image;
+    let presets = &settings.presets.0;
+    let format = settings.variant_format;
     // Animations keep their frames as they are: orientation is applied to
     // still images only (GIF has no EXIF; animated WebP rarely does).
-    let original = if header.frames == 1
+    let turn = header.frames == 1
         && declared != ImageFormat::Gif
-        && orient::needs_turning(decoded.orientation)
-    {
+        && orient::needs_turning(decoded.orientation);
+    let (original, rendered) = if turn {
         image.apply_orientation(decoded.orientation);
-        orient::reencode(&image, declared, icc.as_deref(), is_lossless_webp(&clean))?
+        let lossless = is_lossless_webp(&clean);
+        let icc = icc.as_deref();
+        if image.color().has_alpha() {
+            // Rendering premultiplies alpha in place: one after the other.
+            let original = orient::reencode(&image, declared, icc, lossless)?;
+            (
+                original,
+                render::render(Pixels::Owned(image), presets, format, icc)?,
+            )
+        } else {
+            // The re-encode of the original takes as long as everything
+            // else: on a second core, both reading the same pixels.
+            let image = &image;
+            std::thread::scope(|s| {
+                let original = s.spawn(move || orient::reencode(image, declared, icc, lossless));
+                let rendered = render::render(Pixels::Shared(image), presets, format, icc);
+                let original = original.join().unwrap_or_else(|_| {
+                    Err(Rejection::unsupported(
+                        "the turned original could not be encoded",
+                    ))
+                });
+                Ok::<_, Rejection>((original?, rendered?))
+            })?
+        }
     } else {
-        clean
+        (
+            clean,
+            render::render(Pixels::Owned(image), presets, format, icc.as_deref())?,
+        )
     };
-    let (width, height) = (image.width(), image.height());
-    let rendered = render::render(
-        image,
-        &settings.presets.0,
-        settings.variant_format,
-        icc.as_deref(),
-    )?;
+    let (width, height) = (rendered.width, rendered.height);
     Ok(Processed {
         original,
         width,

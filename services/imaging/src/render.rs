@@ -2,8 +2,10 @@
 //! Lanczos3) at the image's own pixel type, each preset from the smallest
 //! larger result already made (a cascade), then encoded; and the BlurHash.
 
-use fast_image_resize::images::Image;
-use fast_image_resize::{FilterType, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{
+    FilterType, IntoImageView, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer,
+};
 use image::{DynamicImage, ImageBuffer};
 
 use crate::{Preset, Rejection, RenderedVariant, VariantFormat, encode, icc};
@@ -46,6 +48,14 @@ fn normalize(img: DynamicImage) -> DynamicImage {
         | DynamicImage::ImageRgba16(_) => img,
         other => DynamicImage::ImageRgba8(other.to_rgba8()),
     }
+}
+
+/// Whether [`normalize`] would leave `img` as it is.
+fn normalized(img: &DynamicImage) -> bool {
+    !matches!(
+        img,
+        DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_)
+    ) && (pixel_type(img) != PixelType::U8x4 || matches!(img, DynamicImage::ImageRgba8(_)))
 }
 
 fn bytes_mut(img: &mut DynamicImage) -> &mut [u8] {
@@ -111,8 +121,11 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn resize(&mut self, src: &Image<'_>, w: u32, h: u32) -> Result<Sized, Rejection> {
-        let mut dst = Image::new(w, h, src.pixel_type());
+    fn resize(&mut self, src: &impl IntoImageView, w: u32, h: u32) -> Result<Sized, Rejection> {
+        let pt = src
+            .pixel_type()
+            .ok_or_else(|| internal("unknown pixel type"))?;
+        let mut dst = Image::new(w, h, pt);
         self.resizer
             .resize(src, &mut dst, &self.options)
             .map_err(internal)?;
@@ -133,20 +146,57 @@ impl Pipeline {
 pub(crate) struct Rendered {
     pub variants: Vec<RenderedVariant>,
     pub blurhash: Option<String>,
+    /// Of the image the variants were made from.
+    pub width: u32,
+    pub height: u32,
 }
 
-/// Renders every preset from `img` (displayed orientation), consuming it:
-/// alpha is premultiplied in place rather than in a copy.
+/// The full-size pixels, in the displayed orientation.
+pub(crate) enum Pixels<'a> {
+    /// Ours to change: alpha is premultiplied in place rather than in a copy.
+    Owned(DynamicImage),
+    /// Read-only, as another thread encodes the original from them meanwhile;
+    /// for images without alpha only (else they are copied).
+    Shared(&'a DynamicImage),
+}
+
+/// Renders every preset and the BlurHash.
 pub(crate) fn render(
-    img: DynamicImage,
+    pixels: Pixels<'_>,
     presets: &[Preset],
     format: VariantFormat,
     icc_profile: Option<&[u8]>,
 ) -> Result<Rendered, Rejection> {
-    let mut img = normalize(img);
+    let mut img = match pixels {
+        Pixels::Shared(img) if !img.color().has_alpha() && normalized(img) => {
+            let (w, h) = (img.width(), img.height());
+            let src = ImageRef::new(w, h, img.as_bytes(), pixel_type(img)).map_err(internal)?;
+            return render_from(&src, false, presets, format, icc_profile);
+        }
+        Pixels::Shared(img) => normalize(img.clone()),
+        Pixels::Owned(img) => normalize(img),
+    };
     let (w, h) = (img.width(), img.height());
     let pt = pixel_type(&img);
     let alpha = img.color().has_alpha();
+    let mut src = Image::from_slice_u8(w, h, bytes_mut(&mut img), pt).map_err(internal)?;
+    if alpha {
+        MulDiv::default()
+            .multiply_alpha_inplace(&mut src)
+            .map_err(internal)?;
+    }
+    render_from(&src, alpha, presets, format, icc_profile)
+}
+
+/// Renders from `src`, whose alpha (if `alpha`) is premultiplied.
+fn render_from(
+    src: &impl IntoImageView,
+    alpha: bool,
+    presets: &[Preset],
+    format: VariantFormat,
+    icc_profile: Option<&[u8]>,
+) -> Result<Rendered, Rejection> {
+    let (w, h) = (src.width(), src.height());
     let mut pipe = Pipeline {
         resizer: Resizer::new(),
         options: ResizeOptions::new()
@@ -155,13 +205,6 @@ pub(crate) fn render(
         muldiv: MulDiv::default(),
         alpha,
     };
-    let src = Image::from_slice_u8(w, h, bytes_mut(&mut img), pt).map_err(internal)?;
-    let mut src = src;
-    if alpha {
-        pipe.muldiv
-            .multiply_alpha_inplace(&mut src)
-            .map_err(internal)?;
-    }
 
     // Largest first, so that smaller ones can start from a larger result.
     let mut order: Vec<usize> = (0..presets.len()).collect();
@@ -178,29 +221,27 @@ pub(crate) fn render(
             .map(|s| &s.img);
         let out = match from {
             Some(from) => pipe.resize(from, tw, th)?,
-            None => pipe.resize(&src, tw, th)?,
+            None => pipe.resize(src, tw, th)?,
         };
         sized[i] = Some(out);
         smallest = Some(i);
     }
 
     let blurhash = {
-        let base = smallest
-            .and_then(|j| sized[j].as_ref())
-            .map_or(&src, |s| &s.img);
-        let (bw, bh) = fit(base.width(), base.height(), BLURHASH_SIDE);
-        let tiny = {
-            let mut dst = Image::new(bw, bh, base.pixel_type());
-            pipe.resizer
-                .resize(base, &mut dst, &pipe.options)
-                .map_err(internal)?;
-            dst
-        };
+        let tiny = match smallest.and_then(|j| sized[j].as_ref()) {
+            Some(base) => {
+                let (bw, bh) = fit(base.img.width(), base.img.height(), BLURHASH_SIDE);
+                pipe.resize(&base.img, bw, bh)?
+            }
+            None => {
+                let (bw, bh) = fit(w, h, BLURHASH_SIDE);
+                pipe.resize(src, bw, bh)?
+            }
+        }
+        .img;
         let rgba = pipe.finish(tiny)?.to_rgba8();
         blurhash::encode(4, 3, rgba.width(), rgba.height(), rgba.as_raw()).ok()
     };
-    drop(src);
-    drop(img);
 
     let icc_profile = icc_profile.filter(|p| icc::is_wide_rgb(p));
     let mut variants = Vec::with_capacity(presets.len());
@@ -219,5 +260,10 @@ pub(crate) fn render(
             content_type: format.content_type(),
         });
     }
-    Ok(Rendered { variants, blurhash })
+    Ok(Rendered {
+        variants,
+        blurhash,
+        width: w,
+        height: h,
+    })
 }
