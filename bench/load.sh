@@ -13,15 +13,21 @@ bare_port=18181
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 scripts/ensure-postgres.sh
 cargo build --quiet --release -p imgup-api --bin imgup-api --example bare_handler --example mint_token
+cargo build --quiet --release -p imgup-embedded-s3 --example serve
 bin=${CARGO_TARGET_DIR:-target}/release
+s3_port=18182
 
 export JWT_SECRET=bench-secret-bench-secret-bench-secret
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imgup_bench}
-export S3_ENDPOINT=http://127.0.0.1:9 S3_ACCESS_KEY=bench S3_SECRET_KEY=bench-secret
+# A real S3 endpoint (the embedded one, with SigV4 checks): GET /images/{key}
+# serves only images that were uploaded and checked.
+export S3_ENDPOINT=http://127.0.0.1:$s3_port S3_ACCESS_KEY=bench S3_SECRET_KEY=bench-secret
 psql "${DATABASE_URL%/*}/postgres" -qtc "CREATE DATABASE imgup_bench" 2>/dev/null || true
 
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+s3_dir=$(mktemp -d)
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$s3_dir"' EXIT
+"$bin/examples/serve" "$s3_dir" $s3_port "$S3_ACCESS_KEY" "$S3_SECRET_KEY" uploads >/dev/null & pids+=($!)
 BIND_ADDR=127.0.0.1:$bare_port "$bin/examples/bare_handler" & pids+=($!)
 bare_pid=$!
 BIND_ADDR=127.0.0.1:$api_port LOG_FORMAT=json RUST_LOG=${RUST_LOG:-info} "$bin/imgup-api" >/dev/null & pids+=($!)
@@ -38,9 +44,14 @@ idle_api=$(rss $api_pid VmRSS)
 idle_bare=$(rss $bare_pid VmRSS)
 
 token=$("$bin/examples/mint_token")
-key=$(curl -sf -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
-  -d '{"filename":"a.jpg","contentType":"image/jpeg","size":10}' "http://127.0.0.1:$api_port/uploads" |
-  sed -E 's/.*"objectKey":"([^"]+)".*/\1/')
+# One real image through the raw flow; its first GET checks it, every later one is the hot path.
+image=services/testkit/assets/photo.jpg
+ticket=$(curl -sf -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"filename":"a.jpg","contentType":"image/jpeg","size":'"$(stat -c%s $image)"'}' "http://127.0.0.1:$api_port/uploads")
+key=$(sed -E 's/.*"objectKey":"([^"]+)".*/\1/' <<<"$ticket")
+put_url=$(sed -E 's/.*"presignedUrl":"([^"]+)".*/\1/' <<<"$ticket")
+curl -sf -X PUT -H 'content-type: image/jpeg' --data-binary @$image "$put_url" >/dev/null
+curl -sf -H "authorization: Bearer $token" "http://127.0.0.1:$api_port/images/$key" >/dev/null
 
 run() { # name, extra wrk args...
   local name=$1; shift

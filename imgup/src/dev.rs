@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser as _;
-use imgup_api::config::{PolicySettings, S3Settings};
+use imgup_api::config::{ImageSettings, PolicySettings, S3Settings};
 use imgup_embedded_s3::{EmbeddedS3, EmbeddedS3Config};
 use imgup_jwt::{JwtSettings, Role, TokenSubject};
 use imgup_telemetry::LogFormat;
@@ -84,6 +84,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             force_path_style: true,
         },
         policy: PolicySettings::default(),
+        images: ImageSettings::default(),
     };
     let token = jwt.signer()?.sign(&TokenSubject {
         user_id: "dev".into(),

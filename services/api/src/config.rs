@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use imgup_imaging::{Presets, VariantFormat};
 use imgup_jwt::JwtSettings;
 use imgup_policy::{ImageFormat, UploadPolicy, parse_mime_list};
 use imgup_telemetry::LogFormat;
@@ -43,6 +44,8 @@ pub struct Config {
     pub s3: S3Settings,
     #[command(flatten)]
     pub policy: PolicySettings,
+    #[command(flatten)]
+    pub images: ImageSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -58,6 +61,7 @@ impl std::fmt::Debug for Config {
             )
             .field("s3", &self.s3)
             .field("policy", &self.policy)
+            .field("images", &self.images)
             .finish()
     }
 }
@@ -159,6 +163,123 @@ pub struct PolicySettings {
     pub presign_expires_seconds: u64,
 }
 
+/// The image pipeline: limits held at the header, variants, and the workers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImageSettings {
+    /// Widest accepted image, in pixels (0: no limit).
+    #[arg(
+        long = "max-image-width",
+        env = "MAX_IMAGE_WIDTH",
+        value_name = "MAX_IMAGE_WIDTH",
+        default_value_t = 10_000
+    )]
+    pub max_width: u32,
+    /// Tallest accepted image, in pixels (0: no limit).
+    #[arg(
+        long = "max-image-height",
+        env = "MAX_IMAGE_HEIGHT",
+        value_name = "MAX_IMAGE_HEIGHT",
+        default_value_t = 10_000
+    )]
+    pub max_height: u32,
+    /// Most pixels (width × height) an image may have (0: no limit).
+    #[arg(
+        long = "max-image-pixels",
+        env = "MAX_IMAGE_PIXELS",
+        value_name = "MAX_IMAGE_PIXELS",
+        default_value_t = 40_000_000
+    )]
+    pub max_pixels: u64,
+    /// Most frames an animated GIF or WebP may have (0: no limit).
+    #[arg(
+        long = "max-animation-frames",
+        env = "MAX_ANIMATION_FRAMES",
+        value_name = "MAX_ANIMATION_FRAMES",
+        default_value_t = 100
+    )]
+    pub max_frames: u32,
+    /// Variant presets: name=long side in px, comma-separated (never upscaled).
+    #[arg(
+        long = "image-variants",
+        env = "IMAGE_VARIANTS",
+        value_name = "IMAGE_VARIANTS",
+        default_value = "thumb=320,medium=1280"
+    )]
+    pub variants: Presets,
+    /// Encoding of the variants: webp or jpeg.
+    #[arg(
+        long = "variant-format",
+        env = "VARIANT_FORMAT",
+        value_name = "VARIANT_FORMAT",
+        default_value = "webp"
+    )]
+    pub variant_format: VariantFormat,
+    /// Images processed at once (default: the number of cores).
+    #[arg(long = "image-workers", env = "IMAGE_WORKERS", value_name = "IMAGE_WORKERS",
+        value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub workers: Option<u32>,
+    /// Jobs that may wait; past this, `complete` answers 503 with Retry-After.
+    #[arg(
+        long = "image-queue-max",
+        env = "IMAGE_QUEUE_MAX",
+        value_name = "IMAGE_QUEUE_MAX",
+        default_value_t = 1000
+    )]
+    pub queue_max: u64,
+    /// How long `complete` waits for the result before it answers 202 `processing`, in ms.
+    #[arg(long = "complete-wait-ms", env = "COMPLETE_WAIT_MS", value_name = "COMPLETE_WAIT_MS", default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub complete_wait_ms: u64,
+    /// How long a worker holds a job before another may take it over, in seconds.
+    #[arg(long = "image-job-lease-seconds", env = "IMAGE_JOB_LEASE_SECONDS", value_name = "IMAGE_JOB_LEASE_SECONDS",
+        default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_seconds: u64,
+    /// First retry delay after a transient failure (S3 or the database down), in ms; doubles up to 5 minutes.
+    #[arg(long = "image-retry-base-ms", env = "IMAGE_RETRY_BASE_MS", value_name = "IMAGE_RETRY_BASE_MS", default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..=300_000))]
+    pub retry_base_ms: u64,
+}
+
+impl ImageSettings {
+    pub fn imaging(&self) -> imgup_imaging::Settings {
+        imgup_imaging::Settings {
+            limits: imgup_imaging::Limits {
+                max_width: self.max_width,
+                max_height: self.max_height,
+                max_pixels: self.max_pixels,
+                max_frames: self.max_frames,
+            },
+            presets: self.variants.clone(),
+            variant_format: self.variant_format,
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(2, usize::from),
+            |n| n as usize,
+        )
+    }
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        Self {
+            max_width: 10_000,
+            max_height: 10_000,
+            max_pixels: 40_000_000,
+            max_frames: 100,
+            variants: Presets::default(),
+            variant_format: VariantFormat::Webp,
+            workers: None,
+            queue_max: 1000,
+            complete_wait_ms: 10_000,
+            lease_seconds: 120,
+            retry_base_ms: 1000,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AllowedFormats(pub Vec<ImageFormat>);
 
@@ -221,6 +342,31 @@ mod tests {
             ImageFormat::DEFAULT_ALLOWED.to_vec()
         );
         assert_eq!(config.jwt.expire_minutes, 1440);
+        let images = config.images.imaging();
+        assert_eq!(images.limits.max_width, 10_000);
+        assert_eq!(images.limits.max_height, 10_000);
+        assert_eq!(images.limits.max_pixels, 40_000_000);
+        assert_eq!(images.limits.max_frames, 100);
+        assert_eq!(images.presets.to_string(), "thumb=320,medium=1280");
+        assert_eq!(images.variant_format, VariantFormat::Webp);
+    }
+
+    #[test]
+    fn bad_image_settings_name_themselves() {
+        for (arg, name) in [
+            ("--image-variants=thumb", "IMAGE_VARIANTS"),
+            ("--image-variants=thumb=2", "IMAGE_VARIANTS"),
+            ("--variant-format=gif", "VARIANT_FORMAT"),
+            ("--image-workers=0", "IMAGE_WORKERS"),
+        ] {
+            let mut args = REQUIRED.to_vec();
+            args.push(arg);
+            let err = Config::try_parse_from(&args).unwrap_err().to_string();
+            assert!(
+                err.contains(name) || err.contains(&arg[2..arg.find('=').unwrap()]),
+                "{arg}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::storage::StorageError;
 use crate::store::StoreError;
 
 /// Every way a request can fail, each with its status; the body is always
-/// `{"error": "..."}`.
+/// `{"error": "<sentence>", "code": "<stable snake_case name>"}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
@@ -19,11 +19,18 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    /// The stored object failed `complete`'s checks; it has been deleted.
-    #[error("{0}")]
-    Rejected(String),
+    /// The post is not in a state that allows the request; the first field is the code.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// The stored object failed the checks; it has been deleted.
+    #[error("{reason}")]
+    Rejected { code: String, reason: String },
+    /// The image is still being processed; ask again shortly.
+    #[error("the image is still being processed")]
+    Processing,
+    /// The image queue is full; ask again shortly.
+    #[error("too many images are waiting to be processed")]
+    Busy,
     #[error("{0}")]
     Unprocessable(String),
     #[error("{0}")]
@@ -44,12 +51,38 @@ impl ApiError {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Rejected(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(..) => StatusCode::CONFLICT,
+            Self::Rejected { .. } | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::DatabaseUnavailable | Self::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DatabaseUnavailable
+            | Self::StorageUnavailable
+            | Self::Processing
+            | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable name of the error, stable across releases.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Validation(ValidationError::FileTooLarge) => "file_too_large",
+            Self::Validation(ValidationError::UnsupportedFileType) => "unsupported_type",
+            Self::Validation(ValidationError::EmptyFile) => "empty_file",
+            Self::Validation(ValidationError::InvalidFilename(_)) => "invalid_filename",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(code, _) => code,
+            Self::Rejected { code, .. } => code,
+            Self::Processing => "processing",
+            Self::Busy => "busy",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::StorageUnavailable => "storage_unavailable",
+            Self::Internal(_) => "internal",
         }
     }
 }
@@ -59,17 +92,25 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             Self::Internal(err) => tracing::error!("internal error: {err:#}"),
-            Self::DatabaseUnavailable | Self::StorageUnavailable => tracing::warn!("{self}"),
+            Self::DatabaseUnavailable | Self::StorageUnavailable | Self::Busy => {
+                tracing::warn!("{self}")
+            }
             _ => tracing::debug!(%status, "{self}"),
         }
-        let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
+        let body = json!({ "error": self.to_string(), "code": self.code() });
+        let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match status {
             StatusCode::UNAUTHORIZED => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             StatusCode::SERVICE_UNAVAILABLE => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                let seconds = if matches!(self, Self::Processing) {
+                    "1"
+                } else {
+                    "5"
+                };
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! Turning a [`Config`] into a running service.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use imgup_db::Database;
@@ -9,9 +10,14 @@ use imgup_policy::KeyMinter;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::pipeline::{self, Pipeline};
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
-use crate::store::{PgPostStore, PostStore, SqlitePostStore};
+use crate::store::{ImageJobs, PgPostStore, PostStore, SqlitePostStore};
+
+/// How long running image jobs may take to finish at shut-down; the rest are
+/// taken up again when their lease runs out.
+const WORKER_GRACE: Duration = Duration::from_secs(10);
 
 /// Verified tokens remembered (about 5 MB at most).
 const TOKEN_CACHE_CAPACITY: usize = 10_000;
@@ -28,14 +34,22 @@ fn object_key_secret(config: &Config) -> anyhow::Result<&str> {
 
 /// Builds the state from the configuration and the database.
 pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppState> {
-    let posts: Arc<dyn PostStore> = match db.into() {
-        Database::Postgres(pool) => Arc::new(PgPostStore::new(pool)),
-        Database::Sqlite(pool) => Arc::new(SqlitePostStore::new(pool)),
+    let (posts, jobs): (Arc<dyn PostStore>, Arc<dyn ImageJobs>) = match db.into() {
+        Database::Postgres(pool) => {
+            let store = Arc::new(PgPostStore::new(pool));
+            (store.clone(), store)
+        }
+        Database::Sqlite(pool) => {
+            let store = Arc::new(SqlitePostStore::new(pool));
+            (store.clone(), store)
+        }
     };
     let verifier = config.jwt.verifier().context("JWT settings")?;
     let storage = ObjectStorage::new(&config.s3).context("S3 settings")?;
     Ok(AppState {
         posts,
+        jobs,
+        pipeline: Arc::new(Pipeline::new(&config.images)),
         storage: Arc::new(storage),
         verifier: Arc::new(CachedVerifier::new(verifier, TOKEN_CACHE_CAPACITY)),
         policy: Arc::new(config.policy.upload_policy()),
@@ -55,8 +69,19 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot listen on BIND_ADDR {}", config.bind_addr))?;
     db.migrate().await?;
-    tracing::info!(addr = %config.bind_addr, "imgup-api listening");
-    imgup_telemetry::serve(listener, crate::router(state), shutdown).await?;
+    let mut workers = pipeline::spawn_workers(&state);
+    tracing::info!(addr = %config.bind_addr, workers = state.pipeline.workers, "imgup-api listening");
+    let served = imgup_telemetry::serve(listener, crate::router(state.clone()), shutdown).await;
+    state.pipeline.stop();
+    if tokio::time::timeout(WORKER_GRACE, async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!("image jobs still running at shut-down; their leases will run out");
+    }
+    served?;
     db.close().await;
     Ok(())
 }

@@ -4,13 +4,16 @@ use std::time::Duration;
 use imgup_jwt::CachedVerifier;
 use imgup_policy::{KeyMinter, UploadPolicy};
 
+use crate::pipeline::Pipeline;
 use crate::storage::ObjectStorage;
-use crate::store::PostStore;
+use crate::store::{ImageJobs, PostStore};
 
 /// What every handler can reach; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub posts: Arc<dyn PostStore>,
+    pub jobs: Arc<dyn ImageJobs>,
+    pub pipeline: Arc<Pipeline>,
     pub storage: Arc<ObjectStorage>,
     pub verifier: Arc<CachedVerifier>,
     pub policy: Arc<UploadPolicy>,

@@ -1,14 +1,16 @@
-//! The life of an upload: start it (record a pending post, presign the PUT),
-//! complete it (check what actually landed in the bucket), remove it. Each step
-//! leaves nothing half-done behind when it fails.
+//! The life of an upload: start it (record a pending post, presign the PUT to
+//! a private incoming key), complete it (check what landed, queue the image
+//! job, wait a bounded time for its result), remove it. Each step leaves
+//! nothing half-done behind when it fails.
 
 use imgup_policy::{ImageFormat, ObjectKey, UploadRequest, ValidatedUpload, ValidationError};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::pipeline::{mismatch, reject};
 use crate::state::AppState;
 use crate::storage::Presign;
-use crate::store::{NewPost, Post, PostStatus};
+use crate::store::{NewPost, Post, PostStatus, StoreError};
 
 /// Longest accepted post title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -47,7 +49,7 @@ pub fn prepare(
     })?;
     let key = state.keys.mint(valid.format, user.id());
     let presigned_url = state.storage.presign(
-        key.as_str(),
+        &key.incoming(),
         Presign::Put {
             content_type: valid.content_type,
             content_length: valid.size,
@@ -112,112 +114,153 @@ pub async fn visible_post(state: &AppState, user: &AuthUser, id: i64) -> Result<
     }
 }
 
-/// Checks the stored object against what was declared and marks the post
-/// `ready`; a mismatching object is deleted and the post marked `rejected`.
+/// Checks what landed against the declaration, queues the image job and
+/// waits (a bounded time) for its result: the post `ready`, or still
+/// `processing` when the time ran out. A rejected image is an error.
 pub async fn complete(state: &AppState, user: &AuthUser, id: i64) -> Result<Post, ApiError> {
     let post = visible_post(state, user, id).await?;
+    process(state, post).await
+}
+
+/// [`complete`] for a post the caller may see.
+async fn process(state: &AppState, post: Post) -> Result<Post, ApiError> {
+    let waiter = state.pipeline.subscribe();
     match post.status {
         PostStatus::Ready => return Ok(post),
         PostStatus::Rejected => {
             let reason = post.rejection_reason.as_deref().unwrap_or("rejected");
-            return Err(ApiError::Conflict(format!("post was rejected: {reason}")));
+            return Err(ApiError::Conflict(
+                "rejected",
+                format!("post was rejected: {reason}"),
+            ));
         }
-        PostStatus::Pending => {}
-    }
-    let Some(object) = state.storage.inspect(&post.image_key).await? else {
-        return Err(ApiError::Conflict(
-            "the image has not been uploaded yet".into(),
-        ));
-    };
-    let problem = match mismatch(state, &post, object.size, object.content_type.as_deref()) {
-        Some(problem) => Some(problem),
-        None => {
-            let head = state
-                .storage
-                .read_head(&post.image_key, ImageFormat::SNIFF_LEN)
-                .await?;
-            sniff_mismatch(&post, &head)
-        }
-    };
-    match problem {
-        None => {
-            let updated = state
-                .posts
-                .transition(id, PostStatus::Pending, PostStatus::Ready, None)
-                .await?;
-            match updated {
-                Some(post) => Ok(post),
-                // Someone else completed or deleted it meanwhile: report what is there now.
-                None => visible_post(state, user, id)
-                    .await
-                    .and_then(|post| match post.status {
-                        PostStatus::Ready => Ok(post),
-                        _ => Err(ApiError::Conflict(
-                            "post changed while it was being completed".into(),
-                        )),
-                    }),
+        PostStatus::Processing => {}
+        PostStatus::Pending => {
+            let incoming = ObjectKey::parse(&post.image_key)
+                .map_err(|_| ApiError::Internal(anyhow::anyhow!("post {} has a bad key", post.id)))?
+                .incoming();
+            let Some(object) = state.storage.inspect(&incoming).await? else {
+                return Err(ApiError::Conflict(
+                    "not_uploaded",
+                    "the image has not been uploaded yet".into(),
+                ));
+            };
+            if let Some((code, reason)) = mismatch(state, &post, &object) {
+                reject(state, &post, code, &reason).await?;
+                return Err(ApiError::Rejected {
+                    code: code.to_owned(),
+                    reason,
+                });
+            }
+            let queue_max = state.pipeline.queue_max;
+            if queue_max > 0 && state.jobs.depth().await? >= queue_max {
+                return Err(ApiError::Busy);
+            }
+            if state.posts.queue_processing(post.id).await?.is_some() {
+                state.pipeline.wake();
             }
         }
-        Some(reason) => {
-            // Delete first: if that fails the post stays pending and `complete` can be retried.
-            state.storage.delete(&post.image_key).await?;
-            state
-                .posts
-                .transition(id, PostStatus::Pending, PostStatus::Rejected, Some(&reason))
-                .await?;
-            Err(ApiError::Rejected(reason))
-        }
+    }
+    match waiter.wait(state, post.id).await? {
+        Some(post) if post.status == PostStatus::Rejected => Err(rejected(&post)),
+        Some(post) if post.status == PostStatus::Pending => Err(ApiError::Conflict(
+            "conflict",
+            "post changed while it was being completed".into(),
+        )),
+        Some(post) => Ok(post),
+        None => Err(ApiError::NotFound("post")),
     }
 }
 
-fn mismatch(
+fn rejected(post: &Post) -> ApiError {
+    ApiError::Rejected {
+        code: post
+            .rejection_code
+            .clone()
+            .unwrap_or_else(|| "rejected".into()),
+        reason: post
+            .rejection_reason
+            .clone()
+            .unwrap_or_else(|| "the image was rejected".into()),
+    }
+}
+
+/// The post behind a served key once its image is ready, for `GET
+/// /images/{key}`. An image of the raw `POST /uploads` flow that nobody has
+/// read yet is checked now (it becomes a post of its uploader's); one still
+/// processing answers 503 with Retry-After, a rejected one its reason.
+pub async fn served_post(
     state: &AppState,
-    post: &Post,
-    size: u64,
-    content_type: Option<&str>,
-) -> Option<String> {
-    let declared = u64::try_from(post.size_bytes).unwrap_or(0);
-    if size > state.policy.max_bytes {
-        return Some(format!(
-            "File too large: the uploaded image is {size} bytes, the limit is {}",
-            state.policy.max_bytes
-        ));
+    user: &AuthUser,
+    key: &ObjectKey,
+    minted_by_caller: bool,
+) -> Result<Post, ApiError> {
+    let post = match state.posts.find_by_key(key.as_str()).await? {
+        Some(post) if user.may_access(&post.user_id) || minted_by_caller => post,
+        Some(_) => return Err(ApiError::NotFound("image")),
+        None if minted_by_caller => adopt_raw_upload(state, user, key).await?,
+        None => return Err(ApiError::NotFound("image")),
+    };
+    // Reading an image that was uploaded but not completed completes it.
+    let post = process(state, post).await?;
+    if post.status == PostStatus::Processing {
+        return Err(ApiError::Processing);
     }
-    if size != declared {
-        return Some(format!(
-            "the uploaded image is {size} bytes, but {declared} were declared"
-        ));
-    }
-    let stored_type = content_type.unwrap_or("").trim();
-    if !stored_type.eq_ignore_ascii_case(&post.content_type) {
-        return Some(format!(
-            "the uploaded image was stored as {stored_type:?}, but {} was declared",
-            post.content_type
-        ));
-    }
-    None
+    state.pipeline.mark_served(key.as_str());
+    Ok(post)
 }
 
-fn sniff_mismatch(post: &Post, head: &[u8]) -> Option<String> {
-    let declared = ImageFormat::from_mime_type(&post.content_type);
-    let found = ImageFormat::sniff(head);
-    if found.is_some() && found == declared {
-        return None;
+/// Records a post for an object the caller PUT through `POST /uploads`.
+async fn adopt_raw_upload(
+    state: &AppState,
+    user: &AuthUser,
+    key: &ObjectKey,
+) -> Result<Post, ApiError> {
+    let Some(object) = state.storage.inspect(&key.incoming()).await? else {
+        return Err(ApiError::NotFound("image"));
+    };
+    let format = ImageFormat::from_extension(key.as_str().rsplit('.').next().unwrap_or(""))
+        .ok_or(ApiError::NotFound("image"))?;
+    let created = state
+        .posts
+        .create(NewPost {
+            user_id: user.id().to_owned(),
+            image_key: key.as_str().to_owned(),
+            title: None,
+            // The raw flow's posts are named by their key: that is how they are told apart.
+            filename: key.file_name().to_owned(),
+            content_type: format.mime_type().to_owned(),
+            size_bytes: i64::try_from(object.size.max(1)).unwrap_or(i64::MAX),
+        })
+        .await;
+    match created {
+        Ok(post) => Ok(post),
+        // Two first reads at once: the other one recorded it.
+        Err(StoreError::Other(_)) => state
+            .posts
+            .find_by_key(key.as_str())
+            .await?
+            .ok_or(ApiError::NotFound("image")),
+        Err(err) => Err(err.into()),
     }
-    Some(match found {
-        Some(found) => format!(
-            "the file is {found}, but {} was declared",
-            post.content_type
-        ),
-        None => format!("the file is not a {} image", post.content_type),
-    })
 }
 
-/// Removes the object, then the post. A failure in between leaves the post in
-/// place, so that the delete can be retried; removing a missing object is fine.
+/// Removes the object, its variants and any upload left in incoming, then the
+/// post. A failure in between leaves the post in place, so that the delete can
+/// be retried; removing a missing object is fine.
 pub async fn remove(state: &AppState, user: &AuthUser, id: i64) -> Result<(), ApiError> {
     let post = visible_post(state, user, id).await?;
-    state.storage.delete(&post.image_key).await?;
+    let mut keys = vec![post.image_key.clone()];
+    if let Ok(key) = ObjectKey::parse(&post.image_key) {
+        keys.push(key.incoming());
+    }
+    if let Some(image) = &post.image {
+        keys.extend(image.variants.values().map(|v| v.key.clone()));
+    }
+    state.pipeline.forget_served(&post.image_key);
+    for key in &keys {
+        state.storage.delete(key).await?;
+    }
     state.posts.delete(id).await?;
     Ok(())
 }

@@ -123,9 +123,10 @@ async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
 async fn a_raw_upload_key_is_readable_by_its_uploader_and_admins_only(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let alice = app.tokens.user("alice");
+    let image = sample_image();
     let ticket: Value = app
         .post("/uploads", &alice)
-        .json(&serde_json::json!({ "filename": "cat.png", "contentType": "image/png", "size": 10 }))
+        .json(&serde_json::json!({ "filename": "cat.png", "contentType": "image/png", "size": image.len() }))
         .send()
         .await
         .unwrap()
@@ -133,6 +134,15 @@ async fn a_raw_upload_key_is_readable_by_its_uploader_and_admins_only(pool: PgPo
         .await
         .unwrap();
     let key = ticket["objectKey"].as_str().unwrap();
+    // Before the image is there, a stranger and its uploader both learn nothing more than 404.
+    let early = app
+        .get(&format!("/images/{key}"), &app.tokens.user("bob"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), StatusCode::NOT_FOUND);
+    app.put(ticket["presignedUrl"].as_str().unwrap(), "image/png", image)
+        .await;
 
     let own = app
         .get(&format!("/images/{key}"), &alice)

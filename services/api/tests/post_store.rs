@@ -1,7 +1,13 @@
 //! The `PostStore` contract, run against both backends: Postgres (a fresh
 //! database per test) and SQLite (a fresh file per test).
 
-use imgup_api::store::{ListQuery, NewPost, PgPostStore, PostStatus, PostStore, SqlitePostStore};
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use imgup_api::store::{
+    ImageFacts, ImageJobs, ListQuery, NewPost, Outcome, PgPostStore, PostStatus, PostStore,
+    SqlitePostStore, StoredVariant,
+};
 use sqlx::PgPool;
 
 fn new_post(owner: &str, n: u32) -> NewPost {
@@ -80,20 +86,43 @@ async fn behaves(store: &dyn PostStore) {
     assert_eq!(everyone.len(), 6);
     assert_eq!(everyone[0].id, bobs.id);
 
-    // Status changes only from the expected state.
+    // Status changes only from the expected state: pending → processing (with
+    // its job) → ready, carrying what processing found.
+    let processing = store.queue_processing(first.id).await.unwrap();
+    assert_eq!(processing.map(|p| p.status), Some(PostStatus::Processing));
+    assert_eq!(store.queue_processing(first.id).await.unwrap(), None);
+    let facts = ImageFacts {
+        width: 640,
+        height: 480,
+        blurhash: Some("LEHV6nWB2yk8pyo0adR*.7kCMdnj".into()),
+        variants: BTreeMap::from([(
+            "thumb".to_owned(),
+            StoredVariant {
+                key: "variants/abc/thumb.webp".into(),
+                width: 320,
+                height: 240,
+                content_type: "image/webp".into(),
+            },
+        )]),
+    };
     let ready = store
-        .transition(first.id, PostStatus::Pending, PostStatus::Ready, None)
+        .transition(first.id, PostStatus::Processing, Outcome::Ready(&facts))
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(ready.map(|p| p.status), Some(PostStatus::Ready));
+    assert_eq!(ready.status, PostStatus::Ready);
+    assert_eq!(ready.image.as_ref(), Some(&facts));
+    assert_eq!(
+        store.get(first.id).await.unwrap().unwrap().image,
+        Some(facts)
+    );
+    let late = Outcome::Rejected {
+        code: "corrupt",
+        reason: "late",
+    };
     assert_eq!(
         store
-            .transition(
-                first.id,
-                PostStatus::Pending,
-                PostStatus::Rejected,
-                Some("late")
-            )
+            .transition(first.id, PostStatus::Processing, late)
             .await
             .unwrap(),
         None
@@ -102,13 +131,17 @@ async fn behaves(store: &dyn PostStore) {
         .transition(
             ids[1],
             PostStatus::Pending,
-            PostStatus::Rejected,
-            Some("not a PNG"),
+            Outcome::Rejected {
+                code: "wrong_format",
+                reason: "not a PNG",
+            },
         )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(rejected.rejection_reason.as_deref(), Some("not a PNG"));
+    assert_eq!(rejected.rejection_code.as_deref(), Some("wrong_format"));
+    assert_eq!(rejected.image, None);
     let ready_only = ListQuery {
         status: Some(PostStatus::Ready),
         limit: 10,
@@ -130,9 +163,68 @@ async fn behaves(store: &dyn PostStore) {
     assert_eq!(store.get(first.id).await.unwrap(), None);
 }
 
+/// The job queue: a queued job is taken by one worker at a time, comes back
+/// when its lease runs out or it is retried, and only its holder finishes it.
+async fn queue_behaves<S: PostStore + ImageJobs>(store: &S) {
+    let post = store.create(new_post("alice", 900)).await.unwrap();
+    let now = Utc::now();
+    assert_eq!(store.claim(now, now, "a").await.unwrap(), None);
+    store.queue_processing(post.id).await.unwrap().unwrap();
+    let t0 = Utc::now();
+    let later = |secs| t0 + chrono::TimeDelta::seconds(secs);
+    assert_eq!(store.depth().await.unwrap(), 1);
+
+    let job = store.claim(t0, later(60), "a").await.unwrap().unwrap();
+    assert_eq!((job.post_id, job.attempts), (post.id, 1));
+    // Leased: nobody else gets it until the lease runs out.
+    assert_eq!(store.claim(later(30), later(90), "b").await.unwrap(), None);
+    let taken_over = store
+        .claim(later(61), later(120), "b")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((taken_over.post_id, taken_over.attempts), (post.id, 2));
+    // The first worker lost its lease: its finish or retry changes nothing.
+    store.finish(&job).await.unwrap();
+    store.retry(&job, t0, "late").await.unwrap();
+    assert_eq!(store.depth().await.unwrap(), 1);
+    assert_eq!(store.claim(later(62), later(120), "c").await.unwrap(), None);
+
+    store
+        .retry(&taken_over, later(100), "storage unavailable")
+        .await
+        .unwrap();
+    assert_eq!(store.claim(later(99), later(200), "c").await.unwrap(), None);
+    let again = store
+        .claim(later(100), later(200), "c")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 3);
+    store.finish(&again).await.unwrap();
+    assert_eq!(store.depth().await.unwrap(), 0);
+
+    // Deleting a post drops its job.
+    let other = store.create(new_post("alice", 901)).await.unwrap();
+    store.queue_processing(other.id).await.unwrap().unwrap();
+    assert!(store.delete(other.id).await.unwrap());
+    assert_eq!(store.depth().await.unwrap(), 0);
+}
+
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn the_postgres_store_behaves(pool: PgPool) {
     behaves(&PgPostStore::new(pool)).await;
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_postgres_job_queue_behaves(pool: PgPool) {
+    queue_behaves(&PgPostStore::new(pool)).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_job_queue_behaves() {
+    let (pool, _dir) = imgup_testkit::fresh_sqlite().await;
+    queue_behaves(&SqlitePostStore::new(pool)).await;
 }
 
 #[tokio::test]

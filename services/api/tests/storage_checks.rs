@@ -7,11 +7,11 @@ mod support;
 use std::time::{Duration, SystemTime};
 
 use imgup_api::storage::Presign;
-use imgup_testkit::{TestS3, sample_image, sample_image_of_len};
+use imgup_testkit::{TestS3, real_image_of, sample_image, sample_image_of_len};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
-use support::{BUCKET, TestApp, error_of};
+use support::{BUCKET, TestApp, error_body, error_of, incoming};
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn s3_refuses_a_body_of_another_length_or_type(pool: PgPool) {
@@ -152,18 +152,21 @@ async fn a_file_that_is_not_the_declared_image_is_deleted_and_rejected(pool: PgP
         put.status().is_success(),
         "the storage cannot tell; complete must"
     );
-    assert!(app.object_exists(key).await);
+    assert!(app.object_exists(&incoming(key)).await);
+    assert!(!app.object_exists(key).await, "nothing unchecked is served");
 
-    let error = error_of(
+    let body = error_body(
         complete(&app, &token, id).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    assert_eq!(error, "the file is not a image/png image");
+    assert_eq!(body["code"], "not_an_image");
+    let error = body["error"].as_str().unwrap();
     assert!(
-        !app.object_exists(key).await,
+        !app.object_exists(&incoming(key)).await,
         "the rejected object is deleted"
     );
+    assert!(!app.object_exists(key).await);
     let shown: Value = app
         .get(&format!("/posts/{id}"), &token)
         .send()
@@ -173,16 +176,14 @@ async fn a_file_that_is_not_the_declared_image_is_deleted_and_rejected(pool: PgP
         .await
         .unwrap();
     assert_eq!(shown["status"], "rejected");
-    assert_eq!(
-        shown["rejectionReason"],
-        "the file is not a image/png image"
-    );
+    assert_eq!(shown["rejectionReason"], error);
+    assert_eq!(shown["rejectionCode"], "not_an_image");
     assert_eq!(shown["url"], Value::Null);
 
     let again = complete(&app, &token, id).await;
     assert_eq!(
         error_of(again, StatusCode::CONFLICT).await,
-        "post was rejected: the file is not a image/png image"
+        format!("post was rejected: {error}")
     );
 }
 
@@ -190,20 +191,22 @@ async fn a_file_that_is_not_the_declared_image_is_deleted_and_rejected(pool: PgP
 async fn another_format_than_declared_is_rejected(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
-    let jpeg = sample_image_of_len("image/jpeg", 1000);
+    let jpeg = real_image_of("image/jpeg");
     let post = app
         .create_post(&token, "cat.png", "image/png", jpeg.len())
         .await;
     let id = post["id"].as_i64().unwrap();
     app.put(post["presignedUrl"].as_str().unwrap(), "image/png", jpeg)
         .await;
-    let error = error_of(
+    let body = error_body(
         complete(&app, &token, id).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    assert_eq!(error, "the file is image/jpeg, but image/png was declared");
-    assert!(!app.object_exists(post["objectKey"].as_str().unwrap()).await);
+    assert_eq!(body["code"], "wrong_format", "{body}");
+    let key = post["objectKey"].as_str().unwrap();
+    assert!(!app.object_exists(&incoming(key)).await);
+    assert!(!app.object_exists(key).await);
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
@@ -213,43 +216,47 @@ async fn an_object_of_another_size_or_type_than_declared_is_rejected(pool: PgPoo
         .start()
         .await;
     let token = app.tokens.user("alice");
-    // (declared size, stored type, stored size, the 422's error: exactly, or how it starts)
+    // (declared size, stored type, stored size, the 422's code and error: exactly, or how it starts)
     let cases = [
         (
             1000,
             "image/png",
             1200,
+            "size_mismatch",
             "the uploaded image is 1200 bytes, but 1000 were declared",
         ),
-        (4096, "image/png", 5000, "File too large"),
+        (4096, "image/png", 5000, "file_too_large", "File too large"),
         (
             1000,
             "text/html",
             1000,
+            "type_mismatch",
             "the uploaded image was stored as \"text/html\", but image/png was declared",
         ),
     ];
-    for (declared, stored_type, stored_len, expected) in cases {
+    for (declared, stored_type, stored_len, code, expected) in cases {
         let post = app
             .create_post(&token, "a.png", "image/png", declared)
             .await;
         let key = post["objectKey"].as_str().unwrap();
         put_directly(
             &app,
-            key,
+            &incoming(key),
             stored_type,
             sample_image_of_len("image/png", stored_len),
         )
         .await;
         let response = complete(&app, &token, post["id"].as_i64().unwrap()).await;
-        let error = error_of(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let body = error_body(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["code"], code);
+        let error = body["error"].as_str().unwrap();
         if expected == "File too large" {
             assert!(error.starts_with(expected), "{error}");
         } else {
             assert_eq!(error, expected);
         }
         assert!(
-            !app.object_exists(key).await,
+            !app.object_exists(&incoming(key)).await,
             "the mismatching object is deleted"
         );
     }
@@ -257,23 +264,20 @@ async fn an_object_of_another_size_or_type_than_declared_is_rejected(pool: PgPoo
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn the_size_limit_itself_is_allowed_end_to_end(pool: PgPool) {
+    let image = real_image_of("image/webp");
+    let limit = image.len();
     let app = TestApp::builder(pool)
-        .arg("--max-upload-bytes=3000")
+        .arg(format!("--max-upload-bytes={limit}"))
         .start()
         .await;
     let token = app.tokens.user("alice");
     let post = app
-        .upload_ready_post(
-            &token,
-            "edge.webp",
-            "image/webp",
-            sample_image_of_len("image/webp", 3000),
-        )
+        .upload_ready_post(&token, "edge.webp", "image/webp", image)
         .await;
     assert_eq!(post["status"], "ready");
     let over = app
         .post("/posts", &token)
-        .json(&serde_json::json!({ "filename": "over.webp", "contentType": "image/webp", "size": 3001 }))
+        .json(&serde_json::json!({ "filename": "over.webp", "contentType": "image/webp", "size": limit + 1 }))
         .send()
         .await
         .unwrap();

@@ -138,7 +138,18 @@ async fn the_validation_table_over_http(pool: PgPool) {
             assert_eq!(response.status(), expected, "{path} {body}");
             let json: Value = response.json().await.expect("JSON body");
             match message {
-                Some(message) => assert_eq!(json, json!({ "error": message }), "{path} {body}"),
+                Some(message) => {
+                    let code = match *message {
+                        "File too large" => "file_too_large",
+                        "Unsupported file type" => "unsupported_type",
+                        _ => json["code"].as_str().unwrap_or("a code"),
+                    };
+                    assert_eq!(
+                        json,
+                        json!({ "error": message, "code": code }),
+                        "{path} {body}"
+                    );
+                }
                 None if status.is_success() => assert!(json["presignedUrl"].is_string()),
                 None => assert!(
                     json["error"].as_str().is_some_and(|e| !e.is_empty()),

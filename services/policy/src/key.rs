@@ -8,6 +8,8 @@ use crate::ImageFormat;
 type HmacSha256 = Hmac<Sha256>;
 
 const PREFIX: &str = "uploads/";
+const INCOMING_PREFIX: &str = "incoming/";
+const VARIANTS_PREFIX: &str = "variants/";
 const RANDOM_BYTES: usize = 8;
 const TAG_BYTES: usize = 8;
 const ID_HEX_LEN: usize = 2 * (RANDOM_BYTES + TAG_BYTES);
@@ -47,6 +49,23 @@ impl ObjectKey {
 
     fn id(&self) -> &str {
         &self.0[PREFIX.len()..PREFIX.len() + ID_HEX_LEN]
+    }
+
+    /// Where clients PUT the unchecked bytes: a private key that no reader is
+    /// ever served, so that nothing unchecked reaches anyone and a PUT through
+    /// an old URL can never overwrite what was checked.
+    pub fn incoming(&self) -> String {
+        format!("{INCOMING_PREFIX}{}", &self.0[PREFIX.len()..])
+    }
+
+    /// Where the variant `preset` of this image is stored; no PUT URL names it.
+    pub fn variant(&self, preset: &str, extension: &str) -> String {
+        format!("{VARIANTS_PREFIX}{}/{preset}.{extension}", self.id())
+    }
+
+    /// The file name part, e.g. `0123…ef.png`.
+    pub fn file_name(&self) -> &str {
+        &self.0[PREFIX.len()..]
     }
 }
 
@@ -146,6 +165,19 @@ mod tests {
             let forged = ObjectKey::parse(std::str::from_utf8(&forged).unwrap()).unwrap();
             assert!(!minter.is_owned_by(&forged, "alice"), "{forged}");
         }
+    }
+
+    #[test]
+    fn incoming_and_variant_keys_never_parse_as_served_keys() {
+        let key = KeyMinter::new(SECRET).mint(ImageFormat::Jpeg, "alice");
+        let id = &key.as_str()["uploads/".len()..][..ID_HEX_LEN];
+        assert_eq!(key.incoming(), format!("incoming/{id}.jpg"));
+        assert_eq!(
+            key.variant("thumb", "webp"),
+            format!("variants/{id}/thumb.webp")
+        );
+        assert!(ObjectKey::parse(&key.incoming()).is_err());
+        assert!(ObjectKey::parse(&key.variant("thumb", "webp")).is_err());
     }
 
     #[test]

@@ -18,3 +18,23 @@ pub fn sample_image_of_len(mime: &str, len: usize) -> Vec<u8> {
 pub fn sample_image() -> Vec<u8> {
     include_bytes!("../assets/gradient-16x16.png").to_vec()
 }
+
+/// A real, decodable image of the format named by `mime`, made by ImageMagick
+/// (`assets/make.sh`).
+pub fn real_image_of(mime: &str) -> Vec<u8> {
+    match mime {
+        "image/jpeg" => include_bytes!("../assets/photo.jpg").to_vec(),
+        "image/png" => sample_image(),
+        "image/webp" => include_bytes!("../assets/image.webp").to_vec(),
+        "image/avif" => include_bytes!("../assets/image.avif").to_vec(),
+        "image/gif" => include_bytes!("../assets/image.gif").to_vec(),
+        other => panic!("no sample for {other}"),
+    }
+}
+
+/// A 60×40 JPEG stored landscape with EXIF orientation 6 (shown 40×60),
+/// carrying a GPS position, `Make=imgupPhone`, `SerialNumber=SN-0042`,
+/// `Artist=Jane Secret` and a comment, all written by exiftool.
+pub fn phone_photo() -> Vec<u8> {
+    include_bytes!("../assets/phone.jpg").to_vec()
+}

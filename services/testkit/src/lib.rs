@@ -10,7 +10,7 @@ mod s3;
 mod sqlite;
 mod tokens;
 
-pub use images::{sample_image, sample_image_of_len};
+pub use images::{phone_photo, real_image_of, sample_image, sample_image_of_len};
 pub use oidc::OidcServer;
 pub use proxy::TcpProxy;
 pub use s3::TestS3;

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::storage::Presign;
+use crate::upload_flow;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ImageQuery {
@@ -27,7 +28,8 @@ pub struct ImageUrl {
     pub download: bool,
 }
 
-/// A presigned GET URL for an image the caller may see.
+/// A presigned GET URL for an image the caller may see, once it has been
+/// checked and cleaned (an image of the raw flow is checked at its first read).
 #[utoipa::path(get, path = "/images/{key}", tag = "images",
     params(("key" = String, Path, description = "object key, e.g. uploads/<id>.jpg"), ImageQuery),
     security(("bearer" = [])),
@@ -35,6 +37,9 @@ pub struct ImageUrl {
         (status = 200, body = ImageUrl),
         (status = 400, description = "malformed key"),
         (status = 404, description = "no such image, or not the caller's"),
+        (status = 409, description = "`not_uploaded` yet"),
+        (status = 422, description = "the image failed the checks and was deleted; `code` says why"),
+        (status = 503, description = "`processing`: retry after `Retry-After`"),
     ))]
 pub async fn show(
     State(state): State<AppState>,
@@ -44,16 +49,12 @@ pub async fn show(
 ) -> Result<Json<ImageUrl>, ApiError> {
     let key =
         ObjectKey::parse(&key).map_err(|_| ApiError::BadRequest("invalid object key".into()))?;
-    // The caller's own keys and admins need no database round trip; anything
-    // else must be a post the caller may see.
+    // A key checked before needs no database round trip (ownership is in the key).
     let minted_by_caller = state.keys.is_owned_by(&key, user.id());
-    let post = if minted_by_caller || user.is_admin() {
+    let post = if (minted_by_caller || user.is_admin()) && state.pipeline.is_served(key.as_str()) {
         None
     } else {
-        match state.posts.find_by_key(key.as_str()).await? {
-            Some(post) if user.may_access(&post.user_id) => Some(post),
-            _ => return Err(ApiError::NotFound("image")),
-        }
+        Some(upload_flow::served_post(&state, &user, &key, minted_by_caller).await?)
     };
     let disposition = if query.as_download {
         let filename = match (query.filename, post) {
@@ -61,7 +62,7 @@ pub async fn show(
             (None, Some(post)) => post.filename,
             (None, None) => match state.posts.find_by_key(key.as_str()).await? {
                 Some(post) => post.filename,
-                None => key.as_str().trim_start_matches("uploads/").to_owned(),
+                None => key.file_name().to_owned(),
             },
         };
         Some(imgup_policy::attachment(&filename))

@@ -1,6 +1,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,12 +39,33 @@ pub struct PostView {
     pub size: i64,
     pub owner_id: String,
     pub rejection_reason: Option<String>,
+    /// A stable name for the rejection, e.g. `too_many_pixels`, `corrupt`, `not_an_image`.
+    pub rejection_code: Option<String>,
+    /// As displayed (after the EXIF orientation), once the image is `ready`.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// A BlurHash of the image, to paint a placeholder while it loads.
+    pub blurhash: Option<String>,
+    /// The rendered variants by preset name (`IMAGE_VARIANTS`), once `ready`.
+    #[serde(default)]
+    pub variants: BTreeMap<String, VariantView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// A presigned GET URL, once the image is `ready`.
     pub url: Option<String>,
     /// Lifetime of `url` in seconds.
     pub expires_in: Option<u64>,
+}
+
+/// One rendered variant of a ready image.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantView {
+    /// A presigned GET URL, valid as long as the post's `url`.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub content_type: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,18 +95,46 @@ pub struct ListParams {
     pub status: Option<PostStatus>,
 }
 
+fn presign_get(state: &AppState, key: &str) -> Result<String, ApiError> {
+    Ok(state.storage.presign(
+        key,
+        Presign::Get {
+            content_disposition: None,
+        },
+        state.presign_expiry,
+    )?)
+}
+
 fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
-    let url = match post.status {
-        PostStatus::Ready => Some(state.storage.presign(
-            &post.image_key,
-            Presign::Get {
-                content_disposition: None,
-            },
-            state.presign_expiry,
-        )?),
-        _ => None,
+    let ready = post.status == PostStatus::Ready;
+    let url = ready
+        .then(|| presign_get(state, &post.image_key))
+        .transpose()?;
+    let image = post.image.filter(|_| ready);
+    let variants = match &image {
+        Some(image) => image
+            .variants
+            .iter()
+            .map(|(name, v)| {
+                Ok((
+                    name.clone(),
+                    VariantView {
+                        url: presign_get(state, &v.key)?,
+                        width: v.width,
+                        height: v.height,
+                        content_type: v.content_type.clone(),
+                    },
+                ))
+            })
+            .collect::<Result<_, ApiError>>()?,
+        None => BTreeMap::new(),
     };
     Ok(PostView {
+        width: image.as_ref().map(|i| i.width),
+        height: image.as_ref().map(|i| i.height),
+        blurhash: image.and_then(|i| i.blurhash),
+        variants,
+        rejection_code: post.rejection_code,
         id: post.id,
         expires_in: url.as_ref().map(|_| state.presign_expiry.as_secs()),
         url,
@@ -130,23 +181,32 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Checks the uploaded image and marks the post `ready`, or deletes it and marks the post `rejected`.
+/// Checks the uploaded image, then decodes, cleans and renders it; answers the
+/// `ready` post, or `202` with the post still `processing` when that takes
+/// longer than `COMPLETE_WAIT_MS` (poll `GET /posts/{id}`). A bad image is
+/// deleted and the post marked `rejected`.
 #[utoipa::path(post, path = "/posts/{id}/complete", tag = "posts",
     params(("id" = i64, Path)),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = PostView),
+        (status = 200, body = PostView, description = "ready"),
+        (status = 202, body = PostView, description = "still processing: poll `GET /posts/{id}`"),
         (status = 404, description = "no such post, or not the caller's"),
-        (status = 409, description = "not uploaded yet, or already rejected"),
-        (status = 422, description = "the stored object failed the checks and was deleted"),
+        (status = 409, description = "`not_uploaded` yet"),
+        (status = 422, description = "the image failed the checks and was deleted; `code` says why (`too_many_pixels`, `corrupt`, `not_an_image`, …)"),
+        (status = 503, description = "`busy`: the image queue is full, retry after `Retry-After`"),
     ))]
 pub async fn complete(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<PostView>, ApiError> {
+) -> Result<(StatusCode, Json<PostView>), ApiError> {
     let post = upload_flow::complete(&state, &user, id).await?;
-    Ok(Json(view(&state, post)?))
+    let status = match post.status {
+        PostStatus::Processing => StatusCode::ACCEPTED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(view(&state, post)?)))
 }
 
 /// One post, with a presigned GET URL once it is ready.

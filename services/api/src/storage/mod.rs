@@ -33,6 +33,14 @@ pub struct ObjectInfo {
     pub content_type: Option<String>,
 }
 
+/// An object and what S3 says about it.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub info: ObjectInfo,
+    /// Empty when the object was over the caller's limit.
+    pub bytes: Vec<u8>,
+}
+
 pub struct ObjectStorage {
     client: aws_sdk_s3::Client,
     presigner: Presigner,
@@ -124,25 +132,66 @@ impl ObjectStorage {
         }
     }
 
-    /// Up to `len` leading bytes of the object.
-    pub async fn read_head(&self, key: &str, len: usize) -> Result<Vec<u8>, StorageError> {
-        let output = self
+    /// The whole object, unless it is larger than `limit` bytes (then only its
+    /// info, with no bytes read); `None` when there is no such object.
+    pub async fn get(&self, key: &str, limit: u64) -> Result<Option<StoredObject>, StorageError> {
+        let output = match self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
-            .range(format!("bytes=0-{}", len.saturating_sub(1)))
             .send()
             .await
-            .map_err(classify)?;
+        {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(err)) if err.err().is_no_such_key() => return Ok(None),
+            Err(err) => return Err(classify(err)),
+        };
+        let info = ObjectInfo {
+            size: output
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            content_type: output.content_type().map(str::to_owned),
+        };
+        if info.size > limit {
+            return Ok(Some(StoredObject {
+                info,
+                bytes: Vec::new(),
+            }));
+        }
         let body = output
             .body
             .collect()
             .await
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        let mut bytes = body.to_vec();
-        bytes.truncate(len);
-        Ok(bytes)
+        let bytes = body.to_vec();
+        Ok(Some(StoredObject {
+            info: ObjectInfo {
+                size: bytes.len() as u64,
+                ..info
+            },
+            bytes,
+        }))
+    }
+
+    /// Stores `bytes` under `key`, replacing what was there.
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .send()
+            .await
+            .map(drop)
+            .map_err(classify)
     }
 
     /// Deletes the object; deleting a missing object succeeds.

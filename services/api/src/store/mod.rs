@@ -6,17 +6,22 @@
 macro_rules! columns {
     () => {
         "id, user_id, image_key, title, filename, content_type, size_bytes, \
-         status, rejection_reason, created_at, updated_at"
+         status, rejection_reason, rejection_code, width, height, blurhash, variants, \
+         created_at, updated_at"
     };
 }
 
+mod jobs;
 mod row;
 mod sql;
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use jobs::{ClaimedJob, ImageJobs};
 pub use sql::{PgPostStore, SqlitePostStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -24,7 +29,9 @@ pub use sql::{PgPostStore, SqlitePostStore};
 pub enum PostStatus {
     /// Created; the client has yet to upload and call `complete`.
     Pending,
-    /// The object was checked and accepted.
+    /// Uploaded; queued or being decoded, checked, cleaned and rendered.
+    Processing,
+    /// The image was checked and cleaned, and its variants rendered.
     Ready,
     /// The object failed the checks and was deleted.
     Rejected,
@@ -34,6 +41,7 @@ impl PostStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Processing => "processing",
             Self::Ready => "ready",
             Self::Rejected => "rejected",
         }
@@ -42,6 +50,7 @@ impl PostStatus {
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "pending" => Some(Self::Pending),
+            "processing" => Some(Self::Processing),
             "ready" => Some(Self::Ready),
             "rejected" => Some(Self::Rejected),
             _ => None,
@@ -60,8 +69,37 @@ pub struct Post {
     pub size_bytes: i64,
     pub status: PostStatus,
     pub rejection_reason: Option<String>,
+    /// A stable machine name for the rejection, e.g. `too_many_pixels`.
+    pub rejection_code: Option<String>,
+    /// What processing found, once the post is ready.
+    pub image: Option<ImageFacts>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The checked image: its size as displayed, and where its variants are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFacts {
+    pub width: u32,
+    pub height: u32,
+    pub blurhash: Option<String>,
+    pub variants: BTreeMap<String, StoredVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredVariant {
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
+    pub content_type: String,
+}
+
+/// Where a post goes next.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Ready(&'a ImageFacts),
+    Rejected { code: &'a str, reason: &'a str },
 }
 
 #[derive(Debug, Clone)]
@@ -101,14 +139,17 @@ pub trait PostStore: Send + Sync {
     async fn get(&self, id: i64) -> Result<Option<Post>, StoreError>;
     async fn find_by_key(&self, image_key: &str) -> Result<Option<Post>, StoreError>;
     async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError>;
-    /// Moves a post from `from` to `to`; `None` when it was not in `from` (or is gone).
+    /// Moves a post from `from` to `ready` or `rejected`; `None` when it was
+    /// not in `from` (or is gone).
     async fn transition(
         &self,
         id: i64,
         from: PostStatus,
-        to: PostStatus,
-        reason: Option<&str>,
+        to: Outcome<'_>,
     ) -> Result<Option<Post>, StoreError>;
+    /// Moves a pending post to `processing` and queues its image job, in one
+    /// transaction; `None` when it was not pending (or is gone).
+    async fn queue_processing(&self, id: i64) -> Result<Option<Post>, StoreError>;
     /// Removes a post; false when there was none.
     async fn delete(&self, id: i64) -> Result<bool, StoreError>;
     /// Succeeds when the database answers.

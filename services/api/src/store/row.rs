@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Post, PostStatus, StoreError};
+use super::{ImageFacts, Post, PostStatus, StoreError};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PostRow {
@@ -15,6 +15,11 @@ pub(super) struct PostRow {
     size_bytes: i64,
     status: String,
     rejection_reason: Option<String>,
+    rejection_code: Option<String>,
+    width: Option<i32>,
+    height: Option<i32>,
+    blurhash: Option<String>,
+    variants: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -26,6 +31,20 @@ impl TryFrom<PostRow> for Post {
         let status = PostStatus::parse(&row.status).ok_or_else(|| {
             StoreError::Other(format!("unknown post status {:?}", row.status).into())
         })?;
+        let image = match (row.width, row.height) {
+            (Some(width), Some(height)) => Some(ImageFacts {
+                width: u32::try_from(width).unwrap_or(0),
+                height: u32::try_from(height).unwrap_or(0),
+                blurhash: row.blurhash,
+                variants: match row.variants.as_deref() {
+                    Some(json) => serde_json::from_str(json).map_err(|e| {
+                        StoreError::Other(format!("post {}: bad variants: {e}", row.id).into())
+                    })?,
+                    None => Default::default(),
+                },
+            }),
+            _ => None,
+        };
         Ok(Post {
             id: row.id,
             user_id: row.user_id,
@@ -36,6 +55,8 @@ impl TryFrom<PostRow> for Post {
             size_bytes: row.size_bytes,
             status,
             rejection_reason: row.rejection_reason,
+            rejection_code: row.rejection_code,
+            image,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

@@ -4,11 +4,15 @@
 
 use async_trait::async_trait;
 
+use chrono::{DateTime, Utc};
+
 use super::row::{PostRow, classify, one};
-use super::{ListQuery, NewPost, Post, PostStatus, PostStore, StoreError};
+use super::{
+    ClaimedJob, ImageJobs, ListQuery, NewPost, Outcome, Post, PostStatus, PostStore, StoreError,
+};
 
 macro_rules! sql_post_store {
-    ($(#[$doc:meta])* $name:ident, $pool:ty) => {
+    ($(#[$doc:meta])* $name:ident, $pool:ty, skip_locked: $skip_locked:literal) => {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name {
@@ -85,23 +89,67 @@ macro_rules! sql_post_store {
                 &self,
                 id: i64,
                 from: PostStatus,
-                to: PostStatus,
-                reason: Option<&str>,
+                to: Outcome<'_>,
             ) -> Result<Option<Post>, StoreError> {
                 const SQL: &str = concat!(
-                    "UPDATE posts SET status = $3, rejection_reason = $4, updated_at = $5 \
+                    "UPDATE posts SET status = $3, rejection_code = $4, rejection_reason = $5, \
+                     width = $6, height = $7, blurhash = $8, variants = $9, updated_at = $10 \
                      WHERE id = $1 AND status = $2 RETURNING ",
                     columns!()
                 );
+                let (status, code, reason, image) = match to {
+                    Outcome::Ready(image) => (PostStatus::Ready, None, None, Some(image)),
+                    Outcome::Rejected { code, reason } => {
+                        (PostStatus::Rejected, Some(code), Some(reason), None)
+                    }
+                };
+                let variants = image
+                    .map(|image| serde_json::to_string(&image.variants))
+                    .transpose()
+                    .map_err(|e| StoreError::Other(Box::new(e)))?;
                 one(sqlx::query_as(SQL)
                     .bind(id)
                     .bind(from.as_str())
-                    .bind(to.as_str())
+                    .bind(status.as_str())
+                    .bind(code)
                     .bind(reason)
+                    .bind(image.map(|i| i32::try_from(i.width).unwrap_or(i32::MAX)))
+                    .bind(image.map(|i| i32::try_from(i.height).unwrap_or(i32::MAX)))
+                    .bind(image.and_then(|i| i.blurhash.as_deref()))
+                    .bind(variants)
                     .bind(chrono::Utc::now())
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(classify)?)
+            }
+
+            async fn queue_processing(&self, id: i64) -> Result<Option<Post>, StoreError> {
+                const SQL: &str = concat!(
+                    "UPDATE posts SET status = 'processing', updated_at = $2 \
+                     WHERE id = $1 AND status = 'pending' RETURNING ",
+                    columns!()
+                );
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await.map_err(classify)?;
+                let row: Option<PostRow> = sqlx::query_as(SQL)
+                    .bind(id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                if row.is_some() {
+                    sqlx::query(
+                        "INSERT INTO image_jobs (post_id, run_after, created_at) VALUES ($1, $2, $2) \
+                         ON CONFLICT (post_id) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                }
+                tx.commit().await.map_err(classify)?;
+                one(row)
             }
 
             async fn delete(&self, id: i64) -> Result<bool, StoreError> {
@@ -121,17 +169,88 @@ macro_rules! sql_post_store {
                     .map_err(classify)
             }
         }
+
+        #[async_trait]
+        impl ImageJobs for $name {
+            async fn claim(
+                &self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                lease_token: &str,
+            ) -> Result<Option<ClaimedJob>, StoreError> {
+                const SQL: &str = concat!(
+                    "UPDATE image_jobs SET run_after = $1, lease_token = $2, attempts = attempts + 1 \
+                     WHERE post_id = (SELECT post_id FROM image_jobs WHERE run_after <= $3 \
+                                      ORDER BY run_after LIMIT 1",
+                    $skip_locked,
+                    ") RETURNING post_id, attempts"
+                );
+                let row: Option<(i64, i32)> = sqlx::query_as(SQL)
+                    .bind(lease_until)
+                    .bind(lease_token)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                Ok(row.map(|(post_id, attempts)| ClaimedJob {
+                    post_id,
+                    attempts: u32::try_from(attempts).unwrap_or(0),
+                    lease_token: lease_token.to_owned(),
+                }))
+            }
+
+            async fn finish(&self, job: &ClaimedJob) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM image_jobs WHERE post_id = $1 AND lease_token = $2")
+                    .bind(job.post_id)
+                    .bind(&job.lease_token)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(classify)
+            }
+
+            async fn retry(
+                &self,
+                job: &ClaimedJob,
+                run_after: DateTime<Utc>,
+                error: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE image_jobs SET run_after = $3, lease_token = NULL, last_error = $4 \
+                     WHERE post_id = $1 AND lease_token = $2",
+                )
+                .bind(job.post_id)
+                .bind(&job.lease_token)
+                .bind(run_after)
+                .bind(error)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+                .map_err(classify)
+            }
+
+            async fn depth(&self) -> Result<u64, StoreError> {
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_jobs")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+        }
     };
 }
 
 sql_post_store!(
     /// Posts in Postgres (`migrations/`).
     PgPostStore,
-    sqlx::PgPool
+    sqlx::PgPool,
+    skip_locked: " FOR UPDATE SKIP LOCKED"
 );
 
 sql_post_store!(
     /// Posts in SQLite (`migrations-sqlite/`), for the embedded mode.
     SqlitePostStore,
-    sqlx::SqlitePool
+    sqlx::SqlitePool,
+    // SQLite has one writer at a time: the UPDATE's subquery cannot race.
+    skip_locked: ""
 );

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub state: imgup_api::AppState,
     pub pool: PgPool,
     server: JoinHandle<()>,
+    workers: Option<tokio::task::JoinSet<()>>,
+    config: Config,
 }
 
 pub struct TestAppBuilder {
@@ -27,6 +29,7 @@ pub struct TestAppBuilder {
     extra_args: Vec<String>,
     jwt_secret: bool,
     s3_public_host: Option<String>,
+    workers: bool,
 }
 
 impl TestApp {
@@ -36,6 +39,7 @@ impl TestApp {
             extra_args: Vec::new(),
             jwt_secret: true,
             s3_public_host: None,
+            workers: true,
         }
     }
 
@@ -118,6 +122,43 @@ impl TestApp {
         done.json().await.unwrap()
     }
 
+    /// The state of a second API process on the same database and bucket
+    /// (serve it or start workers on it as a test needs).
+    pub fn replica(&self) -> imgup_api::AppState {
+        startup::state(&self.config, self.pool.clone()).expect("replica state")
+    }
+
+    /// Starts the image workers, as `imgup-api` does at start-up.
+    pub fn start_workers(&mut self) {
+        self.workers = Some(imgup_api::pipeline::spawn_workers(&self.state));
+    }
+
+    /// Stops the workers at once, mid-job, as a crash would: their leases stay.
+    pub fn kill_workers(&mut self) {
+        if let Some(mut workers) = self.workers.take() {
+            workers.abort_all();
+        }
+    }
+
+    /// Waits until the post has left `processing` (at most 20 s).
+    pub async fn settled_post(&self, token: &str, id: i64) -> Value {
+        for _ in 0..200 {
+            let post: Value = self
+                .get(&format!("/posts/{id}"), token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if post["status"] != "processing" {
+                return post;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("post {id} is still processing after 20 s");
+    }
+
     /// Whether the object is in the bucket, asked of S3 itself.
     pub async fn object_exists(&self, key: &str) -> bool {
         self.state.storage.inspect(key).await.unwrap().is_some()
@@ -128,6 +169,13 @@ impl TestAppBuilder {
     /// Extra command-line settings, e.g. `--max-upload-bytes=100`.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.extra_args.push(arg.into());
+        self
+    }
+
+    /// No image workers: jobs stay queued until the test starts some with
+    /// [`TestApp::start_workers`].
+    pub fn without_workers(mut self) -> Self {
+        self.workers = false;
         self
     }
 
@@ -171,7 +219,7 @@ impl TestAppBuilder {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestApp {
+        let mut app = TestApp {
             base,
             http: Client::new(),
             tokens: TestTokens::default(),
@@ -179,22 +227,42 @@ impl TestAppBuilder {
             state,
             pool: self.pool,
             server,
+            workers: None,
+            config,
+        };
+        if self.workers {
+            app.start_workers();
         }
+        app
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.kill_workers();
     }
 }
 
 /// The JSON error body of a response, checking its status on the way.
 pub async fn error_of(response: Response, status: StatusCode) -> String {
-    assert_eq!(response.status(), status);
-    let body: Value = response.json().await.expect("a JSON error body");
-    body["error"]
+    error_body(response, status).await["error"]
         .as_str()
         .expect("an `error` string")
         .to_owned()
+}
+
+/// The whole error body (`{error, code}`), checking the status and that both
+/// fields are there.
+pub async fn error_body(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(body["code"].is_string(), "{body}");
+    body
+}
+
+/// Where a client's PUT lands before the image is checked.
+pub fn incoming(key: &str) -> String {
+    key.replacen("uploads/", "incoming/", 1)
 }

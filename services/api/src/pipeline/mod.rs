@@ -1,0 +1,92 @@
+//! What happens to an upload after `complete`: a durable job in the database,
+//! taken by one of a bounded set of workers, which decodes, checks, cleans and
+//! renders the image off the async runtime (see `imgup-imaging`) and only then
+//! lets anyone read it.
+
+mod checks;
+mod job;
+mod waiter;
+mod worker;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast, watch};
+
+pub use checks::{mismatch, reject};
+pub use waiter::Waiter;
+pub use worker::spawn_workers;
+
+use crate::config::ImageSettings;
+
+/// Served keys remembered as checked, so that `GET /images/{key}` of a ready
+/// image costs no database round trip (about 10 MB at most).
+const SERVED_CACHE_CAPACITY: usize = 100_000;
+
+/// The pipeline's settings and the signals between requests and workers.
+pub struct Pipeline {
+    pub imaging: Arc<imgup_imaging::Settings>,
+    pub workers: usize,
+    /// Jobs that may wait before `complete` answers 503 (0: no bound).
+    pub queue_max: u64,
+    pub complete_wait: Duration,
+    pub lease: Duration,
+    pub retry_base: Duration,
+    wake: Notify,
+    finished: broadcast::Sender<i64>,
+    stop: watch::Sender<bool>,
+    served: quick_cache::sync::Cache<String, ()>,
+    processed: AtomicU64,
+}
+
+impl Pipeline {
+    pub fn new(settings: &ImageSettings) -> Self {
+        Self {
+            imaging: Arc::new(settings.imaging()),
+            workers: settings.workers(),
+            queue_max: settings.queue_max,
+            complete_wait: Duration::from_millis(settings.complete_wait_ms),
+            lease: Duration::from_secs(settings.lease_seconds),
+            retry_base: Duration::from_millis(settings.retry_base_ms),
+            wake: Notify::new(),
+            finished: broadcast::channel(1024).0,
+            stop: watch::channel(false).0,
+            served: quick_cache::sync::Cache::new(SERVED_CACHE_CAPACITY),
+            processed: AtomicU64::new(0),
+        }
+    }
+
+    /// Tells a local worker that a job was queued (others find it by polling).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Starts listening for finished jobs; take it before queueing, so that
+    /// no result can slip past.
+    pub fn subscribe(&self) -> Waiter {
+        Waiter::new(self.finished.subscribe(), self.complete_wait)
+    }
+
+    /// Workers take no new job after this; running ones finish.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Images this process has decoded (accepted or rejected) since it started.
+    pub fn processed(&self) -> u64 {
+        self.processed.load(Ordering::Relaxed)
+    }
+
+    pub fn is_served(&self, key: &str) -> bool {
+        self.served.get(key).is_some()
+    }
+
+    pub fn mark_served(&self, key: &str) {
+        self.served.insert(key.to_owned(), ());
+    }
+
+    pub fn forget_served(&self, key: &str) {
+        self.served.remove(key);
+    }
+}
