@@ -349,3 +349,37 @@ fn jpeg_variants_carry_no_metadata_either() {
         assert_eq!((v.width, v.height), (320, 240));
     }
 }
+
+#[test]
+fn phone_jpegs_with_appended_mpf_images_lose_them() {
+    // Phones append a second JPEG (depth or gain map, with its own EXIF) after
+    // EOI and list it in an MPF segment: accepted, the appendix dropped.
+    let fx = Fixtures::new();
+    let main = fx.photo("main.jpg", &["-resize", "160x120"]);
+    fx.photo("extra.jpg", &["-resize", "80x60"]);
+    let extra = tag_everything(&fx, "extra.jpg", "1");
+    let mut phone = main[..2].to_vec();
+    let mpf = b"MPF\0MM\0\x2a\0\0\0\x08\0\0";
+    phone.extend_from_slice(&[0xFF, 0xE2]);
+    phone.extend_from_slice(&((mpf.len() + 2) as u16).to_be_bytes());
+    phone.extend_from_slice(mpf);
+    phone.extend_from_slice(&main[2..]);
+    phone.extend_from_slice(&extra);
+    let out = support::process(&phone, ImageFormat::Jpeg);
+    assert_eq!((out.width, out.height), (160, 120));
+    assert_clean(&fx, "the phone original", &out.original);
+    assert!(!contains(&out.original, b"MPF\0"));
+    assert!(out.original.ends_with(&[0xFF, 0xD9]));
+    assert!(
+        out.original.len() < main.len() + 64,
+        "the appended image is gone"
+    );
+
+    // Without the MPF segment, the same appendix is trailing data.
+    let mut polyglot = main.clone();
+    polyglot.extend_from_slice(&extra);
+    assert_eq!(
+        support::code(process(&polyglot, ImageFormat::Jpeg, &support::settings())),
+        "trailing_data"
+    );
+}
