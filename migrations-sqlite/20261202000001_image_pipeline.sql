@@ -39,3 +39,10 @@ CREATE TABLE IF NOT EXISTS image_jobs (
     created_at  TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS image_jobs_run_after ON image_jobs (run_after);
+
+CREATE TABLE IF NOT EXISTS leader_leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_pending_created ON posts (created_at) WHERE status = 'pending';

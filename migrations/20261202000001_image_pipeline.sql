@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS image_jobs (
     created_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX IF NOT EXISTS image_jobs_run_after ON image_jobs (run_after);
+
+-- Work that one replica at a time does (the sweeper): whoever holds the row
+-- until `until` leads; a leader that dies is replaced when its lease runs out.
+CREATE TABLE IF NOT EXISTS leader_leases (
+    name   TEXT        PRIMARY KEY,
+    holder TEXT        NOT NULL,
+    until  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_pending_created ON posts (created_at) WHERE status = 'pending';

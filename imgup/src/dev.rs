@@ -85,6 +85,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         },
         policy: PolicySettings::default(),
         images: ImageSettings::default(),
+        pending_upload_ttl_seconds: 86_400,
+        command: None,
     };
     let token = jwt.signer()?.sign(&TokenSubject {
         user_id: "dev".into(),

@@ -46,6 +46,28 @@ pub struct Config {
     pub policy: PolicySettings,
     #[command(flatten)]
     pub images: ImageSettings,
+    /// Uploads still pending after this many seconds are deleted with their
+    /// object, and so are raw uploads nobody read (0: never).
+    #[arg(
+        long,
+        env = "PENDING_UPLOAD_TTL_SECONDS",
+        value_name = "PENDING_UPLOAD_TTL_SECONDS",
+        default_value_t = 86_400
+    )]
+    pub pending_upload_ttl_seconds: u64,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Reports objects that no post names and ready posts whose object is
+    /// gone, then deletes the first and marks the second rejected.
+    Gc {
+        /// Only report; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 impl std::fmt::Debug for Config {
@@ -62,6 +84,10 @@ impl std::fmt::Debug for Config {
             .field("s3", &self.s3)
             .field("policy", &self.policy)
             .field("images", &self.images)
+            .field(
+                "pending_upload_ttl_seconds",
+                &self.pending_upload_ttl_seconds,
+            )
             .finish()
     }
 }

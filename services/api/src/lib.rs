@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod lifecycle;
 pub mod openapi;
 pub mod pipeline;
 pub mod routes;

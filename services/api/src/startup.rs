@@ -10,10 +10,11 @@ use imgup_policy::KeyMinter;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::lifecycle;
 use crate::pipeline::{self, Pipeline};
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
-use crate::store::{ImageJobs, PgPostStore, PostStore, SqlitePostStore};
+use crate::store::{ImageJobs, Lifecycle, PgPostStore, PostStore, SqlitePostStore};
 
 /// How long running image jobs may take to finish at shut-down; the rest are
 /// taken up again when their lease runs out.
@@ -34,14 +35,15 @@ fn object_key_secret(config: &Config) -> anyhow::Result<&str> {
 
 /// Builds the state from the configuration and the database.
 pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppState> {
-    let (posts, jobs): (Arc<dyn PostStore>, Arc<dyn ImageJobs>) = match db.into() {
+    type Stores = (Arc<dyn PostStore>, Arc<dyn ImageJobs>, Arc<dyn Lifecycle>);
+    let (posts, jobs, lifecycle): Stores = match db.into() {
         Database::Postgres(pool) => {
             let store = Arc::new(PgPostStore::new(pool));
-            (store.clone(), store)
+            (store.clone(), store.clone(), store)
         }
         Database::Sqlite(pool) => {
             let store = Arc::new(SqlitePostStore::new(pool));
-            (store.clone(), store)
+            (store.clone(), store.clone(), store)
         }
     };
     let verifier = config.jwt.verifier().context("JWT settings")?;
@@ -50,12 +52,29 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         posts,
         jobs,
         pipeline: Arc::new(Pipeline::new(&config.images)),
+        lifecycle,
+        pending_ttl: (config.pending_upload_ttl_seconds > 0)
+            .then(|| Duration::from_secs(config.pending_upload_ttl_seconds)),
         storage: Arc::new(storage),
         verifier: Arc::new(CachedVerifier::new(verifier, TOKEN_CACHE_CAPACITY)),
         policy: Arc::new(config.policy.upload_policy()),
         keys: Arc::new(KeyMinter::new(object_key_secret(config)?.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
     })
+}
+
+/// `imgup-api gc`: reports the drift between the database and the bucket, and
+/// repairs it unless `dry_run`.
+pub async fn gc(config: Config, dry_run: bool) -> anyhow::Result<lifecycle::Drift> {
+    let db = Database::connect_lazy(&config.database_url)?;
+    db.migrate().await?;
+    let state = state(&config, db.clone())?;
+    let drift = lifecycle::find_drift(&state, chrono::Utc::now()).await?;
+    if !dry_run {
+        lifecycle::repair(&state, &drift).await?;
+    }
+    db.close().await;
+    Ok(drift)
 }
 
 /// Runs the API until `shutdown` resolves.
@@ -70,6 +89,7 @@ pub async fn run(
         .with_context(|| format!("cannot listen on BIND_ADDR {}", config.bind_addr))?;
     db.migrate().await?;
     let mut workers = pipeline::spawn_workers(&state);
+    let sweeper = lifecycle::spawn_sweeper(&state);
     tracing::info!(addr = %config.bind_addr, workers = state.pipeline.workers, "imgup-api listening");
     let served = imgup_telemetry::serve(listener, crate::router(state.clone()), shutdown).await;
     state.pipeline.stop();
@@ -80,6 +100,9 @@ pub async fn run(
     .is_err()
     {
         tracing::warn!("image jobs still running at shut-down; their leases will run out");
+    }
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
     }
     served?;
     db.close().await;

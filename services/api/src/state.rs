@@ -6,7 +6,7 @@ use imgup_policy::{KeyMinter, UploadPolicy};
 
 use crate::pipeline::Pipeline;
 use crate::storage::ObjectStorage;
-use crate::store::{ImageJobs, PostStore};
+use crate::store::{ImageJobs, Lifecycle, PostStore};
 
 /// What every handler can reach; cheap to clone.
 #[derive(Clone)]
@@ -14,6 +14,9 @@ pub struct AppState {
     pub posts: Arc<dyn PostStore>,
     pub jobs: Arc<dyn ImageJobs>,
     pub pipeline: Arc<Pipeline>,
+    pub lifecycle: Arc<dyn Lifecycle>,
+    /// Pending uploads older than this are swept away; `None`: never.
+    pub pending_ttl: Option<Duration>,
     pub storage: Arc<ObjectStorage>,
     pub verifier: Arc<CachedVerifier>,
     pub policy: Arc<UploadPolicy>,

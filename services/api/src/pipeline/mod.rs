@@ -68,6 +68,11 @@ impl Pipeline {
         Waiter::new(self.finished.subscribe(), self.complete_wait)
     }
 
+    /// Becomes true when the service stops.
+    pub fn stopped(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
     /// Workers take no new job after this; running ones finish.
     pub fn stop(&self) {
         self.stop.send_replace(true);

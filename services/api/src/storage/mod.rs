@@ -41,6 +41,12 @@ pub struct StoredObject {
     pub bytes: Vec<u8>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    pub key: String,
+    pub last_modified: chrono::DateTime<chrono::Utc>,
+}
+
 pub struct ObjectStorage {
     client: aws_sdk_s3::Client,
     presigner: Presigner,
@@ -192,6 +198,37 @@ impl ObjectStorage {
             .await
             .map(drop)
             .map_err(classify)
+    }
+
+    /// Every object under `prefix`, with when it was last written.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ListedObject>, StorageError> {
+        let mut objects = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for object in page.contents() {
+                let (Some(key), Some(modified)) = (object.key(), object.last_modified()) else {
+                    continue;
+                };
+                objects.push(ListedObject {
+                    key: key.to_owned(),
+                    last_modified: chrono::DateTime::from_timestamp(modified.secs(), 0)
+                        .unwrap_or_default(),
+                });
+            }
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => return Ok(objects),
+            }
+        }
     }
 
     /// Deletes the object; deleting a missing object succeeds.

@@ -12,6 +12,7 @@ macro_rules! columns {
 }
 
 mod jobs;
+mod lifecycle;
 mod row;
 mod sql;
 
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use jobs::{ClaimedJob, ImageJobs};
+pub use lifecycle::Lifecycle;
 pub use sql::{PgPostStore, SqlitePostStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::row::{PostRow, classify, one};
 use super::{
-    ClaimedJob, ImageJobs, ListQuery, NewPost, Outcome, Post, PostStatus, PostStore, StoreError,
+    ClaimedJob, ImageJobs, Lifecycle, ListQuery, NewPost, Outcome, Post, PostStatus, PostStore,
+    StoreError,
 };
 
 macro_rules! sql_post_store {
@@ -235,6 +236,76 @@ macro_rules! sql_post_store {
                     .await
                     .map_err(classify)?;
                 Ok(u64::try_from(count).unwrap_or(0))
+            }
+        }
+
+        #[async_trait]
+        impl Lifecycle for $name {
+            async fn try_lead(
+                &self,
+                name: &str,
+                holder: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "INSERT INTO leader_leases (name, holder, until) VALUES ($1, $2, $4) \
+                     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+                     WHERE leader_leases.until < $3 OR leader_leases.holder = excluded.holder \
+                     RETURNING holder",
+                )
+                .bind(name)
+                .bind(holder)
+                .bind(now)
+                .bind(until)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(classify)?;
+                Ok(row.is_some())
+            }
+
+            async fn pending_before(
+                &self,
+                before: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<Post>, StoreError> {
+                const SQL: &str = concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM posts WHERE status = 'pending' AND created_at < $1 \
+                     ORDER BY created_at LIMIT $2"
+                );
+                let rows: Vec<PostRow> = sqlx::query_as(SQL)
+                    .bind(before)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                rows.into_iter().map(Post::try_from).collect()
+            }
+
+            async fn delete_pending(&self, id: i64) -> Result<bool, StoreError> {
+                let result = sqlx::query("DELETE FROM posts WHERE id = $1 AND status = 'pending'")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                Ok(result.rows_affected() > 0)
+            }
+
+            async fn keys_after(&self, after_id: i64, limit: u32) -> Result<Vec<Post>, StoreError> {
+                const SQL: &str = concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM posts WHERE id > $1 ORDER BY id LIMIT $2"
+                );
+                let rows: Vec<PostRow> = sqlx::query_as(SQL)
+                    .bind(after_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                rows.into_iter().map(Post::try_from).collect()
             }
         }
     };

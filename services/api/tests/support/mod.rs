@@ -22,6 +22,7 @@ pub struct TestApp {
     server: JoinHandle<()>,
     workers: Option<tokio::task::JoinSet<()>>,
     config: Config,
+    sweeper: Option<JoinHandle<()>>,
 }
 
 pub struct TestAppBuilder {
@@ -219,6 +220,7 @@ impl TestAppBuilder {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
+        let sweeper = imgup_api::lifecycle::spawn_sweeper(&state);
         let mut app = TestApp {
             base,
             http: Client::new(),
@@ -229,6 +231,7 @@ impl TestAppBuilder {
             server,
             workers: None,
             config,
+            sweeper,
         };
         if self.workers {
             app.start_workers();
@@ -241,6 +244,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
         self.kill_workers();
+        if let Some(sweeper) = &self.sweeper {
+            sweeper.abort();
+        }
     }
 }
 
