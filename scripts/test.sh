@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure-postgres.sh
+# Test images are made and inspected with ImageMagick, exiftool and libvips.
+scripts/install-image-tools.sh
 # The sign-in tests run a real OIDC issuer (oauth2-mock-server) under Node.
 oidc=services/testkit/oidc-server
 if [ ! -d "$oidc/node_modules/oauth2-mock-server" ]; then
