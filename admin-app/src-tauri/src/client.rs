@@ -168,7 +168,9 @@ impl ImgupClient {
 
     /// The whole upload: record the post, PUT the bytes straight to S3 with
     /// progress, and have the API check them. When the PUT fails the pending
-    /// post is removed again, so no half-made post is left behind.
+    /// post is removed again, so no half-made post is left behind. Answers
+    /// the post `ready`, or `processing` when the API is still at it (see
+    /// [`Self::complete`]).
     pub async fn upload(
         &self,
         token: &str,
@@ -229,6 +231,15 @@ impl ImgupClient {
         }
 
         report(UploadPhase::Checking, total);
+        self.complete(token, id).await
+    }
+
+    /// Has the API check, clean and render the uploaded image: `200` with the
+    /// post `ready`, or `202` with it still `processing` when that takes
+    /// longer than the API waits (then poll [`Self::post`] until it is
+    /// `ready` or `rejected`). Either is a success; a refused image is a
+    /// `rejected` error (`422`), and the API has deleted it.
+    pub async fn complete(&self, token: &str, id: i64) -> Result<Post, AppError> {
         Self::json(
             self.http
                 .post(format!("{}/posts/{id}/complete", self.api))

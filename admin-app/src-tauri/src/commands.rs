@@ -123,6 +123,25 @@ pub async fn post_download(
     Ok(path.display().to_string())
 }
 
+/// Opens the full-size original of a ready post in the system browser (a
+/// fresh presigned GET; the preview itself shows the `medium` variant).
+#[tauri::command]
+pub async fn post_open_original(
+    app: AppHandle,
+    state: State<'_, AdminState>,
+    id: i64,
+) -> Result<()> {
+    let token = state.token()?;
+    let post = state.after(state.client().post(&token, id).await)?;
+    let url = post
+        .url
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .ok_or_else(|| AppError::new(ErrorKind::InvalidInput, "this image is not ready"))?;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| AppError::new(ErrorKind::Server, format!("cannot open the browser: {e}")))
+}
+
 fn header(request: &Request<'_>, name: &str) -> Option<String> {
     let value = request.headers().get(name)?.to_str().ok()?;
     Some(percent_decode_str(value).decode_utf8_lossy().into_owned())
@@ -130,7 +149,8 @@ fn header(request: &Request<'_>, name: &str) -> Option<String> {
 
 /// Raw image bytes in the body; `x-upload-id`, `x-filename`, `x-content-type`
 /// and `x-title` (percent-encoded) in the headers. Progress goes out as
-/// `upload-progress` events.
+/// `upload-progress` events. Answers the post `ready`, or `processing` when the
+/// API is still rendering it (the grid then polls `post_get`).
 #[tauri::command]
 pub async fn upload(
     app: AppHandle,

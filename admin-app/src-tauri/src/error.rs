@@ -42,25 +42,31 @@ impl AppError {
         }
     }
 
-    /// The error a service meant by `status` and its `{"error": …}` body.
+    /// The error a service meant by `status` and its `{"error": …, "code": …}`
+    /// body (`code` is newer: older servers are read by their sentence).
     pub fn from_status(status: reqwest::StatusCode, body: &str) -> Self {
-        let message = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("unexpected answer")
-                    .to_owned()
-            });
+        let json = serde_json::from_str::<serde_json::Value>(body).ok();
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|v| v.get(name).and_then(|e| e.as_str()).map(str::to_owned))
+        };
+        let code = field("code").unwrap_or_default();
+        let message = field("error").unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("unexpected answer")
+                .to_owned()
+        });
         let kind = match status.as_u16() {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
             413 => ErrorKind::TooLarge,
             422 => ErrorKind::Rejected,
-            400 if message == "File too large" => ErrorKind::TooLarge,
-            400 if message == "Unsupported file type" => ErrorKind::UnsupportedType,
+            400 if code == "file_too_large" || message == "File too large" => ErrorKind::TooLarge,
+            400 if code == "unsupported_type" || message == "Unsupported file type" => {
+                ErrorKind::UnsupportedType
+            }
             400..=499 => ErrorKind::InvalidInput,
             _ => ErrorKind::Server,
         };
@@ -116,6 +122,22 @@ mod tests {
                 r#"{"error":"the object is not a PNG"}"#,
                 ErrorKind::Rejected,
             ),
+            (
+                400,
+                r#"{"error":"too big, really","code":"file_too_large"}"#,
+                ErrorKind::TooLarge,
+            ),
+            (
+                400,
+                r#"{"error":"no such type","code":"unsupported_type"}"#,
+                ErrorKind::UnsupportedType,
+            ),
+            (
+                422,
+                r#"{"error":"the image is corrupt","code":"corrupt"}"#,
+                ErrorKind::Rejected,
+            ),
+            (503, r#"{"error":"busy","code":"busy"}"#, ErrorKind::Server),
             (
                 503,
                 r#"{"error":"database unavailable"}"#,

@@ -40,6 +40,7 @@ pub fn run() {
             commands::post_get,
             commands::post_delete,
             commands::post_download,
+            commands::post_open_original,
             commands::upload,
         ])
         .run(tauri::generate_context!())

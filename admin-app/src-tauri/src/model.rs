@@ -1,5 +1,7 @@
 //! What the services send and what the UI receives (camelCase, as the API).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,18 +43,37 @@ pub struct TokenGrant {
     pub access_token: String,
 }
 
-/// `GET /policy`.
+/// `GET /policy`. Everything past the size and types is newer than the first
+/// API and absent from older servers: defaulted (0 and empty: no limit known).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
     pub max_bytes: u64,
     pub allowed_types: Vec<String>,
+    /// Widest, tallest and largest (width × height) accepted image; 0: no limit.
+    #[serde(default)]
+    pub max_image_width: u32,
+    #[serde(default)]
+    pub max_image_height: u32,
+    #[serde(default)]
+    pub max_image_pixels: u64,
+    /// Most frames of an animated image; 0: no limit.
+    #[serde(default)]
+    pub max_animation_frames: u32,
+    /// The variants rendered for every image: preset name → long side in px.
+    #[serde(default)]
+    pub variants: BTreeMap<String, u32>,
+    /// `image/webp` or `image/jpeg`; absent from older servers.
+    #[serde(default)]
+    pub variant_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PostStatus {
     Pending,
+    /// Uploaded and being checked, cleaned and rendered: poll `GET /posts/{id}`.
+    Processing,
     Ready,
     Rejected,
 }
@@ -61,6 +82,7 @@ impl PostStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Processing => "processing",
             Self::Ready => "ready",
             Self::Rejected => "rejected",
         }
@@ -79,10 +101,37 @@ pub struct Post {
     pub size: i64,
     pub owner_id: String,
     pub rejection_reason: Option<String>,
+    /// A stable name for the rejection (`too_many_pixels`, `corrupt`, …).
+    #[serde(default)]
+    pub rejection_code: Option<String>,
+    /// As displayed (after the EXIF orientation), once `ready`.
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    /// A BlurHash of the image, for a placeholder while it loads.
+    #[serde(default)]
+    pub blurhash: Option<String>,
+    /// Rendered sizes by preset name (`thumb`, `medium`), once `ready`; empty
+    /// for formats the server does not render (AVIF) and from older servers.
+    #[serde(default)]
+    pub variants: BTreeMap<String, Variant>,
     pub created_at: String,
     pub updated_at: String,
+    /// The original, presigned, once `ready`.
     pub url: Option<String>,
     pub expires_in: Option<u64>,
+}
+
+/// One rendered size of a ready image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Variant {
+    /// Presigned GET, valid as long as the post's `url`.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub content_type: String,
 }
 
 /// `POST /posts` answers the post and where to PUT its bytes.
@@ -134,4 +183,56 @@ pub struct UploadProgress {
     pub phase: UploadPhase,
     pub sent: u64,
     pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD_POST: &str = r#"{"id":1,"objectKey":"uploads/a.png","status":"ready","title":null,
+        "filename":"a.png","contentType":"image/png","size":10,"ownerId":"1",
+        "rejectionReason":null,"createdAt":"2026-01-01T00:00:00Z",
+        "updatedAt":"2026-01-01T00:00:00Z","url":"http://s3/a","expiresIn":900}"#;
+
+    #[test]
+    fn posts_and_policies_of_older_servers_still_parse() {
+        let post: Post = serde_json::from_str(OLD_POST).unwrap();
+        assert_eq!(post.status, PostStatus::Ready);
+        assert_eq!((post.width, post.height), (None, None));
+        assert!(post.variants.is_empty() && post.blurhash.is_none());
+        let policy: Policy =
+            serde_json::from_str(r#"{"maxBytes":100,"allowedTypes":["image/png"]}"#).unwrap();
+        assert_eq!(policy.max_image_pixels, 0);
+        assert!(policy.variants.is_empty());
+    }
+
+    #[test]
+    fn the_pipeline_fields_go_through_to_the_ui_in_camel_case() {
+        let post: Post = serde_json::from_str(
+            r#"{"id":2,"objectKey":"k","status":"processing","title":null,"filename":"b.jpg",
+            "contentType":"image/jpeg","size":5,"ownerId":"1","rejectionReason":null,
+            "rejectionCode":null,"width":640,"height":400,"blurhash":"LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+            "variants":{"thumb":{"url":"http://s3/t","width":320,"height":200,"contentType":"image/webp"}},
+            "createdAt":"c","updatedAt":"u","url":null,"expiresIn":null}"#,
+        )
+        .unwrap();
+        assert_eq!(post.status, PostStatus::Processing);
+        assert_eq!(PostStatus::Processing.as_str(), "processing");
+        let thumb = &post.variants["thumb"];
+        assert_eq!((thumb.width, thumb.height), (320, 200));
+        let json = serde_json::to_value(&post).unwrap();
+        assert_eq!(json["status"], "processing");
+        assert_eq!(json["width"], 640);
+        assert_eq!(json["variants"]["thumb"]["contentType"], "image/webp");
+        assert_eq!(json["rejectionCode"], serde_json::Value::Null);
+        let policy: Policy = serde_json::from_str(
+            r#"{"maxBytes":100,"allowedTypes":["image/png"],"extensions":{},"presignExpiresSeconds":900,
+            "maxImageWidth":10000,"maxImageHeight":10000,"maxImagePixels":40000000,
+            "maxAnimationFrames":100,"variants":{"medium":1280,"thumb":320},"variantType":"image/webp"}"#,
+        )
+        .unwrap();
+        assert_eq!(policy.variants["thumb"], 320);
+        assert_eq!(policy.max_image_pixels, 40_000_000);
+        assert_eq!(policy.variant_type.as_deref(), Some("image/webp"));
+    }
 }

@@ -1,5 +1,6 @@
 //! The app's client against the real services: upload with progress, browse,
 //! preview, download, delete, and every failure as a kind the UI explains.
+//! Every upload is a real image (the API decodes it in full).
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use imgup_admin::error::ErrorKind;
 use imgup_admin::model::{ListQuery, NewUpload, PostStatus, Role, UploadPhase, UploadProgress};
 use sqlx::PgPool;
-use support::{ADMIN_EMAIL, Stack, png};
+use support::{ADMIN_EMAIL, Stack, fake_png, gradient_png, noise_png, small_png};
 
 fn file(name: &str, content_type: &str, bytes: Vec<u8>) -> NewUpload {
     NewUpload {
@@ -29,7 +30,9 @@ async fn an_upload_reports_progress_and_lands_ready(pool: PgPool) {
     assert_eq!(policy.max_bytes, 10 * 1024 * 1024);
     assert!(policy.allowed_types.contains(&"image/png".to_owned()));
 
-    let image = png(300 * 1024);
+    // 400×300 of noise, about 360 KB: several 64 KiB pieces.
+    let image = noise_png(400, 300);
+    assert!(image.len() > 4 * 64 * 1024, "{} bytes", image.len());
     let seen: Arc<Mutex<Vec<UploadProgress>>> = Arc::default();
     let log = seen.clone();
     let post = client
@@ -62,7 +65,10 @@ async fn an_upload_reports_progress_and_lands_ready(pool: PgPool) {
     assert!(sent.windows(2).all(|w| w[0] < w[1]), "{sent:?}");
     assert_eq!(*sent.last().unwrap(), image.len() as u64);
 
-    // Listed, with a thumbnail URL that serves the very bytes.
+    assert_eq!((post.width, post.height), (Some(400), Some(300)));
+
+    // Listed, with an original URL that serves the very bytes (a PNG without
+    // metadata comes back as it was sent), and a thumbnail.
     let page = client
         .list_posts(&token, &ListQuery::default())
         .await
@@ -70,13 +76,15 @@ async fn an_upload_reports_progress_and_lands_ready(pool: PgPool) {
     assert_eq!(page.items.len(), 1);
     let listed = &page.items[0];
     assert_eq!(listed.id, post.id);
-    let thumb = reqwest::get(listed.url.as_deref().unwrap())
+    let original = reqwest::get(listed.url.as_deref().unwrap())
         .await
         .unwrap()
         .bytes()
         .await
         .unwrap();
-    assert_eq!(thumb.as_ref(), image.as_slice());
+    assert_eq!(original.as_ref(), image.as_slice());
+    let thumb = &listed.variants["thumb"];
+    assert_eq!((thumb.width, thumb.height), (320, 240));
 
     // Preview with a fresh URL, then a download that keeps both copies apart.
     let preview = client.post(&token, post.id).await.unwrap();
@@ -118,7 +126,7 @@ async fn pages_filters_and_the_admin_view(pool: PgPool) {
     for n in 0..3 {
         let name = format!("ada-{n}.png");
         client
-            .upload(&ada, &name, file(&name, "image/png", png(100)), |_| {})
+            .upload(&ada, &name, file(&name, "image/png", small_png()), |_| {})
             .await
             .unwrap();
     }
@@ -126,7 +134,7 @@ async fn pages_filters_and_the_admin_view(pool: PgPool) {
         .upload(
             &grace,
             "g",
-            file("grace.png", "image/png", png(100)),
+            file("grace.png", "image/png", small_png()),
             |_| {},
         )
         .await
@@ -208,7 +216,7 @@ async fn failures_come_back_as_kinds_the_ui_can_explain(pool: PgPool) {
         .upload(
             &token,
             "big",
-            file("big.png", "image/png", png(5000)),
+            file("big.png", "image/png", fake_png(5000)),
             |_| {},
         )
         .await
@@ -226,13 +234,44 @@ async fn failures_come_back_as_kinds_the_ui_can_explain(pool: PgPool) {
     assert_eq!(err.kind, ErrorKind::UnsupportedType);
 
     // Declared a PNG, is a JPEG: the API checks the bytes and refuses them.
-    let jpeg = imgup_testkit::sample_image_of_len("image/jpeg", 500);
+    let jpeg = imgup_testkit::real_image_of("image/jpeg");
     let err = client
         .upload(&token, "liar", file("liar.png", "image/png", jpeg), |_| {})
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Rejected);
     assert!(!err.message.is_empty());
+
+    // PNG-headed filler: not an image, refused after a full decode, and the
+    // post stays listed as rejected with its reason and code.
+    let err = client
+        .upload(
+            &token,
+            "filler",
+            file("filler.png", "image/png", fake_png(2000)),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Rejected, "{err:?}");
+    let rejected = client
+        .list_posts(
+            &token,
+            &ListQuery {
+                status: Some(PostStatus::Rejected),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let filler = rejected
+        .items
+        .iter()
+        .find(|p| p.filename == "filler.png")
+        .expect("the rejected post is listed");
+    assert!(filler.rejection_reason.is_some());
+    assert!(filler.rejection_code.is_some(), "{filler:?}");
+    assert!(filler.url.is_none() && filler.variants.is_empty());
 
     // S3 down: a network error. The API cannot remove the pending post while
     // its storage is down, so it stays listed as pending, and goes once S3 is back.
@@ -242,7 +281,7 @@ async fn failures_come_back_as_kinds_the_ui_can_explain(pool: PgPool) {
         .upload(
             &token,
             "down",
-            file("down.png", "image/png", png(200)),
+            file("down.png", "image/png", small_png()),
             |_| {},
         )
         .await
@@ -279,4 +318,108 @@ async fn failures_come_back_as_kinds_the_ui_can_explain(pool: PgPool) {
     let err = nowhere.policy().await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Network);
     assert!(err.message.contains("127.0.0.1"), "{}", err.message);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn an_upload_ends_ready_measured_with_its_variants(pool: PgPool) {
+    let stack = Stack::start(pool).await;
+    let client = stack.client();
+    let token = stack.token("ada@example.com").await;
+
+    let policy = client.policy().await.unwrap();
+    assert_eq!(policy.variants.get("thumb"), Some(&320));
+    assert_eq!(policy.variants.get("medium"), Some(&1280));
+    assert!(policy.max_image_pixels > 0 && policy.max_image_width > 0);
+
+    let image = gradient_png(640, 400);
+    let post = client
+        .upload(
+            &token,
+            "sunset",
+            file("sunset.png", "image/png", image),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(post.status, PostStatus::Ready);
+    assert_eq!((post.width, post.height), (Some(640), Some(400)));
+    assert!(post.blurhash.as_deref().is_some_and(|h| h.len() >= 6));
+    assert!(post.rejection_code.is_none());
+    let thumb = &post.variants["thumb"];
+    assert_eq!((thumb.width, thumb.height), (320, 200));
+    let medium = &post.variants["medium"];
+    assert_eq!((medium.width, medium.height), (640, 400), "never upscaled");
+    let variant_type = policy.variant_type.as_deref().unwrap();
+    assert_eq!(thumb.content_type, variant_type);
+
+    // The thumbnail URL serves a small image of that type, not the original.
+    let response = reqwest::get(&thumb.url).await.unwrap();
+    assert!(response.status().is_success());
+    let bytes = response.bytes().await.unwrap();
+    match variant_type {
+        "image/webp" => assert_eq!(&bytes[8..12], b"WEBP"),
+        "image/jpeg" => assert_eq!(&bytes[..2], b"\xff\xd8"),
+        other => panic!("variant type {other}"),
+    }
+    // And the list carries the same fields, so that the grid needs no extra call.
+    let page = client
+        .list_posts(&token, &ListQuery::default())
+        .await
+        .unwrap();
+    let listed = &page.items[0];
+    assert_eq!((listed.width, listed.height), (Some(640), Some(400)));
+    assert_eq!(listed.blurhash, post.blurhash);
+    assert_eq!(listed.variants["thumb"].width, 320);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_202_from_complete_is_an_upload_still_processing_not_an_error(pool: PgPool) {
+    let mut stack = Stack::start_idle(pool, &["--complete-wait-ms=0"]).await;
+    let client = stack.client();
+    let token = stack.token("ada@example.com").await;
+
+    let seen: Arc<Mutex<Vec<UploadProgress>>> = Arc::default();
+    let log = seen.clone();
+    let post = client
+        .upload(
+            &token,
+            "slow",
+            file("slow.png", "image/png", gradient_png(640, 400)),
+            move |p| log.lock().unwrap().push(p),
+        )
+        .await
+        .expect("202 processing is a success");
+    assert_eq!(post.status, PostStatus::Processing);
+    assert!(post.url.is_none() && post.variants.is_empty());
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().phase,
+        UploadPhase::Checking
+    );
+    let listed = client
+        .list_posts(
+            &token,
+            &ListQuery {
+                status: Some(PostStatus::Processing),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+
+    // What the grid does: ask again until it is ready.
+    stack.start_workers();
+    let mut ready = None;
+    for _ in 0..200 {
+        let fresh = client.post(&token, post.id).await.unwrap();
+        if fresh.status != PostStatus::Processing {
+            ready = Some(fresh);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ready = ready.expect("ready within 20 s");
+    assert_eq!(ready.status, PostStatus::Ready);
+    assert_eq!(ready.variants["thumb"].width, 320);
+    assert!(ready.url.is_some());
 }

@@ -18,6 +18,9 @@ pub struct Stack {
     pub s3: TestS3,
     pub oidc: OidcServer,
     pub pool: PgPool,
+    /// The API's state, to start its image workers on (as `imgup-api` does).
+    pub api: imgup_api::AppState,
+    workers: Option<tokio::task::JoinSet<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -35,6 +38,14 @@ impl Stack {
 
     /// The stack with extra API settings (`--name=value`).
     pub async fn start_with(pool: PgPool, api_args: &[&str]) -> Self {
+        let mut stack = Self::start_idle(pool, api_args).await;
+        stack.start_workers();
+        stack
+    }
+
+    /// The stack without image workers: completed uploads stay `processing`
+    /// until [`Stack::start_workers`].
+    pub async fn start_idle(pool: PgPool, api_args: &[&str]) -> Self {
         let oidc = OidcServer::start(
             r#"{"sub":"google-ada","email":"ada@example.com","email_verified":true,"name":"Ada Lovelace"}"#,
         );
@@ -74,7 +85,7 @@ impl Stack {
         args.extend(api_args.iter().map(|a| (*a).to_owned()));
         let api_config = imgup_api::Config::try_parse_from(args).expect("api configuration");
         let api_state = imgup_api::startup::state(&api_config, pool.clone()).unwrap();
-        let (api_base, api_task) = serve(imgup_api::router(api_state)).await;
+        let (api_base, api_task) = serve(imgup_api::router(api_state.clone())).await;
 
         Self {
             settings: Settings {
@@ -84,8 +95,15 @@ impl Stack {
             s3,
             oidc,
             pool,
+            api: api_state,
+            workers: None,
             tasks: vec![auth_task, api_task],
         }
+    }
+
+    /// Starts the API's image workers, as `imgup-api` does at start-up.
+    pub fn start_workers(&mut self) {
+        self.workers = Some(imgup_api::pipeline::spawn_workers(&self.api));
     }
 
     pub fn client(&self) -> ImgupClient {
@@ -100,13 +118,78 @@ impl Stack {
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        if let Some(workers) = &mut self.workers {
+            workers.abort_all();
+        }
         for task in &self.tasks {
             task.abort();
         }
     }
 }
 
-/// A PNG-headed image of `len` bytes.
-pub fn png(len: usize) -> Vec<u8> {
+/// PNG magic and filler, `len` bytes: no image. Only for what is refused
+/// before any byte is sent (the API decodes every upload in full).
+pub fn fake_png(len: usize) -> Vec<u8> {
     imgup_testkit::sample_image_of_len("image/png", len)
+}
+
+/// A real, small PNG (16×16, from the testkit).
+pub fn small_png() -> Vec<u8> {
+    imgup_testkit::sample_image()
+}
+
+/// ImageMagick (Debian's, not any stand-in earlier on the PATH).
+const CONVERT: &str = "/usr/bin/convert";
+
+/// An image drawn by ImageMagick: `convert <args…> <out.ext>`, its bytes.
+pub fn magick(args: &[&str], ext: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("image.{ext}"));
+    let status = std::process::Command::new(CONVERT)
+        .args(args)
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| panic!("{CONVERT} (Debian's imagemagick): {e}"));
+    assert!(status.success(), "{CONVERT} {args:?} failed");
+    std::fs::read(&out).unwrap()
+}
+
+/// A `w`×`h` PNG of random RGB noise (it hardly compresses: about 3 bytes a
+/// pixel) with no ancillary chunks, so that the cleaned original the API
+/// serves is the very file sent.
+pub fn noise_png(w: u32, h: u32) -> Vec<u8> {
+    let size = format!("{w}x{h}");
+    magick(
+        &[
+            "-size",
+            &size,
+            "xc:gray",
+            "+noise",
+            "Random",
+            "-strip",
+            "-define",
+            "png:exclude-chunk=all",
+            "-depth",
+            "8",
+            "-define",
+            "png:color-type=2",
+        ],
+        "png",
+    )
+}
+
+/// A `w`×`h` gradient PNG, photo-like.
+pub fn gradient_png(w: u32, h: u32) -> Vec<u8> {
+    let size = format!("{w}x{h}");
+    magick(
+        &[
+            "-size",
+            &size,
+            "gradient:#f97316-#4f46e5",
+            "-strip",
+            "-define",
+            "png:exclude-chunk=all",
+        ],
+        "png",
+    )
 }
