@@ -22,7 +22,7 @@ function seed(me: number): Post[] {
   const now = Date.now();
   const names = ["cat", "harbour", "receipt", "diagram", "sunset", "team-photo", "logo", "screenshot"];
   for (let id = 1; id <= 137; id++) {
-    const status = id % 17 === 0 ? "rejected" : id % 11 === 0 ? "pending" : "ready";
+    const status = id % 17 === 0 ? "rejected" : id % 11 === 0 ? "pending" : id % 13 === 0 ? "processing" : "ready";
     const ext = ["png", "jpg", "webp", "avif"][id % 4]!;
     const type = { png: "image/png", jpg: "image/jpeg", webp: "image/webp", avif: "image/avif" }[ext]!;
     const at = new Date(now - (138 - id) * 3.7 * 3600_000).toISOString();
@@ -36,6 +36,11 @@ function seed(me: number): Post[] {
       size: 20_000 + ((id * 7919 * 131) % 4_000_000),
       ownerId: String(id % 4 === 0 ? me + 1 : me),
       rejectionReason: status === "rejected" ? "the bytes are not a valid image of the declared type" : null,
+      rejectionCode: status === "rejected" ? "corrupt" : null,
+      width: status === "ready" ? 640 : null,
+      height: status === "ready" ? 480 : null,
+      blurhash: status === "ready" ? "LEHV6nWB2yk8pyo0adR*.7kCMdnj" : null,
+      variants: {},
       createdAt: at,
       updatedAt: at,
       url: status === "ready" ? swatch(id) : null,
@@ -47,7 +52,16 @@ function seed(me: number): Post[] {
 
 export function createFakeTransport(): Transport {
   let settings: Settings = { apiUrl: "http://localhost:8080", authUrl: "http://localhost:8001" };
-  const policy: Policy = { maxBytes: 10 * 1024 * 1024, allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/avif"] };
+  const policy: Policy = {
+    maxBytes: 10 * 1024 * 1024,
+    allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/avif"],
+    maxImageWidth: 10000,
+    maxImageHeight: 10000,
+    maxImagePixels: 40_000_000,
+    maxAnimationFrames: 100,
+    variants: { thumb: 320, medium: 1280 },
+    variantType: "image/webp",
+  };
   const stored = sessionStorage.getItem("imgup-fake-session");
   let session: Session | null = stored ? (JSON.parse(stored) as Session) : null;
   const me = 1;
@@ -117,9 +131,19 @@ export function createFakeTransport(): Transport {
         const last = page[page.length - 1];
         return { items: page, nextCursor: items.length > limit && last ? String(last.id) : null } satisfies PostPage;
       }
-      case "post_get":
+      case "post_get": {
         needSession();
-        return find(Number(a.id));
+        const p = find(Number(a.id));
+        // Processing finishes a few seconds after the upload (or at once for the seeded ones).
+        if (p.status === "processing" && Date.now() - new Date(p.updatedAt).getTime() > 3000) {
+          Object.assign(p, { status: "ready", url: p.url ?? swatch(p.id), width: 640, height: 480, expiresIn: 900 });
+        }
+        return p;
+      }
+      case "post_open_original":
+        needSession();
+        window.open(find(Number(a.id)).url ?? "about:blank", "_blank");
+        return null;
       case "post_download":
         needSession();
         return `/home/you/Downloads/${find(Number(a.id)).filename}`;
@@ -151,18 +175,25 @@ export function createFakeTransport(): Transport {
         const post: Post = {
           id: nextId++,
           objectKey: `uploads/${uploadId.replace(/-/g, "").slice(0, 32)}.png`,
-          status: "ready",
+          status: "processing",
           title: decodeURIComponent(headers.get("x-title") ?? "") || null,
           filename,
           contentType,
           size: total,
           ownerId: String(me),
           rejectionReason: null,
+          rejectionCode: null,
+          width: null,
+          height: null,
+          blurhash: null,
+          variants: {},
           createdAt: now,
           updatedAt: now,
-          url: URL.createObjectURL(new Blob([bytes as BlobPart], { type: contentType })),
-          expiresIn: 900,
+          url: null,
+          expiresIn: null,
         };
+        const blobUrl = URL.createObjectURL(new Blob([bytes as BlobPart], { type: contentType }));
+        setTimeout(() => Object.assign(post, { status: "ready", url: blobUrl, expiresIn: 900 }), 2500);
         posts.unshift(post);
         return post;
       }

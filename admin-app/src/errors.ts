@@ -37,6 +37,7 @@ export type Action =
   | "preview"
   | "upload"
   | "download"
+  | "openOriginal"
   | "delete";
 
 export type ErrorContext = {
@@ -71,6 +72,9 @@ export function describeError(error: unknown, ctx: ErrorContext = {}): string {
   const err = toUiError(error);
   const action = ctx.action;
   const file = ctx.filename;
+  if (action === "openOriginal" && (err.kind === "server" || err.kind === "unexpected" || err.kind === "invalidInput")) {
+    return `Couldn't open the original in your browser${detail(err.message)}.`;
+  }
   switch (err.kind) {
     case "unauthorized":
       return "Your session has expired. Please sign in again.";

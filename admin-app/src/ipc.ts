@@ -92,6 +92,7 @@ export function postsList(query: PostQuery): Promise<PostPage> {
 export const postGet = (id: number) => call<Post>("post_get", { id });
 export const postDownload = (id: number) => call<string>("post_download", { id });
 export const postDelete = (id: number) => call<null>("post_delete", { id });
+export const postOpenOriginal = (id: number) => call<null>("post_open_original", { id });
 
 export type UploadRequest = {
   uploadId: string;
@@ -101,7 +102,10 @@ export type UploadRequest = {
   bytes: ArrayBuffer;
 };
 
-/** Sends the raw bytes; resolves with the ready Post after create → PUT → complete. */
+/**
+ * Sends the raw bytes; resolves with the Post after create → PUT → complete:
+ * `ready`, or `processing` when the server is still at it (the grid polls it).
+ */
 export function upload(req: UploadRequest): Promise<Post> {
   return call<Post>("upload", new Uint8Array(req.bytes), {
     headers: {

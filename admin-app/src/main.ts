@@ -137,6 +137,7 @@ function showApp(session: Session): void {
           myId,
           getPost: ipc.postGet,
           download: ipc.postDownload,
+          openOriginal: ipc.postOpenOriginal,
           remove: ipc.postDelete,
           describe: (e, action) => describeError(e, errorContext(action, { filename: post.filename })),
           onUnauthorized: expire,

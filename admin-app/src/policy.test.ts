@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { acceptAttribute, checkFile, contentTypeFor, extensionOf } from "./policy";
 import type { Policy } from "./types";
+import { makePolicy } from "./test-support";
 
 const MB = 1024 * 1024;
-const policy: Policy = { maxBytes: 10 * MB, allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/avif"] };
+const policy: Policy = makePolicy(10 * MB, ["image/jpeg", "image/png", "image/webp", "image/avif"]);
 const withGif: Policy = { ...policy, allowedTypes: [...policy.allowedTypes, "image/gif"] };
 const file = (name: string, type: string, size = 1000) => ({ name, type, size });
 

@@ -4,7 +4,7 @@
 import type { Post, PostPage, PostQuery, PostStatus } from "./types";
 
 export type StatusFilter = "all" | PostStatus;
-export const STATUS_FILTERS: readonly StatusFilter[] = ["all", "pending", "ready", "rejected"];
+export const STATUS_FILTERS: readonly StatusFilter[] = ["all", "pending", "processing", "ready", "rejected"];
 export const PAGE_SIZE = 50;
 
 export type PostsChange =
@@ -66,6 +66,11 @@ export class PostsList {
 
   get(id: number): Post | undefined {
     return this.posts.find((p) => p.id === id);
+  }
+
+  /** Ids of the shown posts that the server is still processing. */
+  processingIds(): number[] {
+    return this.posts.filter((p) => p.status === "processing").map((p) => p.id);
   }
 
   /** Whether the sentinel may load the next page by itself (not after an error: the button retries). */

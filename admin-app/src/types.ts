@@ -6,8 +6,21 @@ export type Role = "user" | "admin";
 export type User = { userId: number; email: string; name: string | null; role: Role };
 export type TokenStore = "keyring" | "file";
 export type Session = { user: User; tokenStore: TokenStore };
-export type Policy = { maxBytes: number; allowedTypes: string[] };
-export type PostStatus = "pending" | "ready" | "rejected";
+export type Policy = {
+  maxBytes: number;
+  allowedTypes: string[];
+  /** Image limits (0: none); 0 and empty from servers older than the image pipeline. */
+  maxImageWidth: number;
+  maxImageHeight: number;
+  maxImagePixels: number;
+  maxAnimationFrames: number;
+  /** Preset name → long side in px. */
+  variants: Record<string, number>;
+  variantType: string | null;
+};
+export type PostStatus = "pending" | "processing" | "ready" | "rejected";
+/** One rendered size of a ready image (a presigned GET, like the post's `url`). */
+export type Variant = { url: string; width: number; height: number; contentType: string };
 export type Post = {
   id: number;
   objectKey: string;
@@ -18,8 +31,18 @@ export type Post = {
   size: number;
   ownerId: string;
   rejectionReason: string | null;
+  /** Stable name of the rejection: `too_many_pixels`, `corrupt`, `not_an_image`, … */
+  rejectionCode: string | null;
+  /** As displayed (after the EXIF orientation), once ready. */
+  width: number | null;
+  height: number | null;
+  /** A BlurHash for the placeholder while the image loads. */
+  blurhash: string | null;
+  /** `thumb`, `medium`, … once ready; empty for AVIF (show `url`). */
+  variants: Record<string, Variant>;
   createdAt: string;
   updatedAt: string;
+  /** The original, presigned, once ready. */
   url: string | null;
   expiresIn: number | null;
 };

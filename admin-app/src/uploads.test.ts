@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkFile, type FileLike } from "./policy";
-import { deferred, flush, makePost } from "./test-support";
+import { deferred, flush, makePolicy, makePost } from "./test-support";
 import type { Policy, Post } from "./types";
 import {
   newItem,
@@ -12,7 +12,7 @@ import {
   type UploadItem,
 } from "./uploads";
 
-const policy: Policy = { maxBytes: 1000, allowedTypes: ["image/png", "image/jpeg"] };
+const policy: Policy = makePolicy(1000, ["image/png", "image/jpeg"]);
 const png = (name: string, size = 100): FileLike => ({ name, size, type: "image/png" });
 
 describe("reduceUpload: one file's life", () => {
@@ -30,6 +30,12 @@ describe("reduceUpload: one file's life", () => {
     expect([progressText(checking), progressFraction(checking)]).toEqual(["Checking…", 1]);
     const done = reduceUpload(checking, { type: "succeeded", post: makePost(7) });
     expect([done.state, progressText(done), done.post?.id]).toEqual(["done", "Done", 7]);
+  });
+
+  it("an upload the server is still processing (202) is done here, and says so", () => {
+    const sending = reduceUpload(reduceUpload(start, { type: "accepted", contentType: "image/png" }), { type: "started" });
+    const done = reduceUpload(sending, { type: "succeeded", post: makePost(8, { status: "processing", url: null }) });
+    expect([done.state, progressText(done), progressFraction(done)]).toEqual(["done", "Uploaded · processing…", 1]);
   });
 
   it("a local refusal fails at once with its message", () => {

@@ -97,7 +97,8 @@ export function progressText(item: UploadItem): string {
       if (item.phase === "checking") return "Checking…";
       return "Preparing…";
     case "done":
-      return "Done";
+      // The server answered before it had finished the variants: the grid polls.
+      return item.post?.status === "processing" ? "Uploaded · processing…" : "Done";
     case "failed":
       return item.error ?? "Failed";
   }

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import { deferred, flush, makePost } from "../test-support";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetPlaceholders } from "../images";
+import { deferred, flush, makeMeasuredPost, makePost } from "../test-support";
 import type { Post, PostPage, PostQuery } from "../types";
 import { postsView } from "./posts";
 
@@ -8,7 +9,10 @@ let replies: { query: PostQuery; reply: ReturnType<typeof deferred<PostPage>> }[
 let opened: Post[];
 let reported: unknown[];
 
-function mount(refreshPost = async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` })) {
+function mount(
+  refreshPost = async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` }),
+  poll?: { interval?: number; maxInterval?: number; steadyRounds?: number },
+) {
   replies = [];
   opened = [];
   reported = [];
@@ -20,6 +24,7 @@ function mount(refreshPost = async (id: number) => makePost(id, { url: `http://s
       return reply.promise;
     },
     refreshPost,
+    poll,
     open: (p) => opened.push(p),
     report: (e) => reported.push(e),
   });
@@ -29,7 +34,13 @@ function mount(refreshPost = async (id: number) => makePost(id, { url: `http://s
 const grid = () => document.getElementById("posts-grid")!;
 const cardIds = () => [...grid().querySelectorAll<HTMLElement>("[data-post-id]")].map((c) => Number(c.dataset.postId));
 
-beforeEach(() => document.body.replaceChildren());
+beforeEach(() => {
+  document.body.replaceChildren();
+  resetPlaceholders();
+  // jsdom has no 2D canvas: the placeholder is the average colour (one test paints a fake one).
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+});
+afterEach(() => vi.restoreAllMocks());
 
 describe("posts grid", () => {
   it("shows cards with the hooks, status, owner, size and a lazy thumbnail", async () => {
@@ -148,4 +159,137 @@ describe("posts grid", () => {
     await flush();
     expect(refresh).toHaveBeenCalledTimes(1);
   });
+
+  it("shows the thumb variant at its size over the BlurHash's colour, then drops the placeholder", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makeMeasuredPost(3)], nextCursor: null });
+    await flush();
+    const thumb = grid().querySelector<HTMLElement>(".thumb")!;
+    const img = thumb.querySelector("img")!;
+    expect(img.getAttribute("src")).toBe("http://s3.test/v/3-thumb.webp?sig=abc");
+    expect(img.dataset.kind).toBe("thumb");
+    expect([img.width, img.height]).toEqual([320, 200]);
+    expect(thumb.classList.contains("thumb-loading")).toBe(true);
+    expect(thumb.style.backgroundColor).toBe("rgb(151, 150, 149)");
+    img.dispatchEvent(new Event("load"));
+    expect(thumb.classList.contains("thumb-loading")).toBe(false);
+  });
+
+  it("paints the decoded BlurHash where a canvas exists", async () => {
+    const put = vi.fn();
+    const getContext = vi.mocked(HTMLCanvasElement.prototype.getContext).mockImplementation(
+      () =>
+        ({
+          createImageData: (w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4), width: w, height: h }),
+          putImageData: put,
+        }) as unknown as CanvasRenderingContext2D,
+    );
+    const toDataURL = vi.spyOn(HTMLCanvasElement.prototype, "toDataURL").mockReturnValue("data:image/png;base64,AAAA");
+    try {
+      mount();
+      replies[0]!.reply.resolve({ items: [makeMeasuredPost(3), makeMeasuredPost(2)], nextCursor: null });
+      await flush();
+      const thumb = grid().querySelector<HTMLElement>(".thumb")!;
+      expect(thumb.style.backgroundImage).toBe('url("data:image/png;base64,AAAA")');
+      // 640×400 → a 24×15 placeholder, decoded once for both cards (same hash, same shape).
+      expect(put).toHaveBeenCalledTimes(1);
+      const [data] = put.mock.calls[0]! as [ImageData];
+      expect([data.width, data.height]).toEqual([24, 15]);
+      expect(data.data.some((v) => v !== 0)).toBe(true);
+    } finally {
+      getContext.mockRestore();
+      toDataURL.mockRestore();
+    }
+  });
+
+  it("falls back to the original without a thumb variant, and a neutral box without a hash", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(4, { contentType: "image/avif", url: "http://s3.test/o.avif", width: 800, height: 600 })], nextCursor: null });
+    await flush();
+    const thumb = grid().querySelector<HTMLElement>(".thumb")!;
+    const img = thumb.querySelector("img")!;
+    expect(img.getAttribute("src")).toBe("http://s3.test/o.avif");
+    expect(img.dataset.kind).toBe("original");
+    expect([img.width, img.height]).toEqual([800, 600]);
+    expect(thumb.classList.contains("thumb-loading")).toBe(false);
+    expect(thumb.style.backgroundImage).toBe("");
+  });
+
+  it("a fresh URL for an expired thumbnail is the thumb's again", async () => {
+    mount(async (id) => makeMeasuredPost(id, { variants: { thumb: { url: "http://s3.test/fresh-thumb", width: 320, height: 200, contentType: "image/webp" } } }));
+    replies[0]!.reply.resolve({ items: [makeMeasuredPost(5)], nextCursor: null });
+    await flush();
+    const img = grid().querySelector("img")!;
+    img.dispatchEvent(new Event("error"));
+    await flush();
+    expect(img.getAttribute("src")).toBe("http://s3.test/fresh-thumb");
+  });
+
+  it("shows a processing post as such and updates it by itself once it is ready", async () => {
+    vi.useFakeTimers();
+    try {
+      let ready = false;
+      const refresh = vi.fn(async (id: number) =>
+        ready ? makeMeasuredPost(id) : makePost(id, { status: "processing", url: null }),
+      );
+      const view = mount(refresh);
+      replies[0]!.reply.resolve({ items: [makePost(6, { status: "processing", url: null }), makeMeasuredPost(5)], nextCursor: null });
+      await vi.advanceTimersByTimeAsync(0);
+      const card = () => grid().querySelector<HTMLElement>('[data-post-id="6"]')!;
+      expect(card().dataset.status).toBe("processing");
+      expect(card().querySelector(".badge")!.textContent).toBe("Processing");
+      expect(card().querySelector(".thumb-placeholder")!.getAttribute("aria-label")).toBe("Processing…");
+      expect(card().textContent).toContain("Processing…");
+      expect(card().querySelector("img")).toBeNull();
+      expect(view.poller.active()).toBe(true);
+
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(refresh).toHaveBeenCalledTimes(1);
+      expect(refresh).toHaveBeenCalledWith(6);
+      expect(card().dataset.status).toBe("processing");
+
+      ready = true;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(refresh).toHaveBeenCalledTimes(2);
+      expect(card().dataset.status).toBe("ready");
+      expect(card().querySelector("img")!.getAttribute("src")).toBe("http://s3.test/v/6-thumb.webp?sig=abc");
+      expect(view.poller.active()).toBe(false);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(refresh).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("polls an upload that came back processing, and stops when the view goes", async () => {
+    vi.useFakeTimers();
+    try {
+      const refresh = vi.fn(async (id: number) => makePost(id, { status: "processing", url: null }));
+      const view = mount(refresh);
+      replies[0]!.reply.resolve({ items: [makePost(1)], nextCursor: null });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(view.poller.active()).toBe(false);
+      view.list.add(makePost(7, { status: "processing", url: null }));
+      expect(view.poller.active()).toBe(true);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(refresh).toHaveBeenCalledWith(7);
+      view.destroy();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(refresh).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("offers a Processing filter", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    document.querySelector<HTMLButtonElement>('#status-filter [data-filter="processing"]')!.click();
+    expect(replies[1]!.query).toEqual({ limit: 50, status: "processing" });
+    replies[1]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(document.querySelector(".empty")!.textContent).toContain("Nothing is being processed");
+  });
 });
+

@@ -1,16 +1,26 @@
 // The posts grid: status filter, cards appended page by page (never a full
 // re-render), a sentinel that loads the next page, "Load more" as a fallback.
+// Cards show the `thumb` variant over a BlurHash placeholder; `processing`
+// posts are asked about again until they are ready or rejected.
 
 import { h, icon } from "../dom";
 import { formatBytes, formatDateTime, formatWhen, typeLabel } from "../format";
+import { averageColor, placeholderUrl, thumbSource } from "../images";
 import { PostsList, STATUS_FILTERS, type PostsChange, type StatusFilter } from "../posts";
+import { ProcessingPoller } from "../processing";
 import type { Post, PostPage, PostQuery, PostStatus } from "../types";
 
-const STATUS_LABEL: Record<PostStatus, string> = { pending: "Pending", ready: "Ready", rejected: "Rejected" };
+const STATUS_LABEL: Record<PostStatus, string> = {
+  pending: "Pending",
+  processing: "Processing",
+  ready: "Ready",
+  rejected: "Rejected",
+};
 const FILTER_LABEL: Record<StatusFilter, string> = { all: "All", ...STATUS_LABEL };
 const EMPTY_TEXT: Record<StatusFilter, string> = {
   all: "No images yet. Upload one with the Upload button, or drop image files anywhere on this window.",
   pending: "No pending posts: every upload has been checked.",
+  processing: "Nothing is being processed right now.",
   ready: "No ready posts yet.",
   rejected: "No rejected posts.",
 };
@@ -21,28 +31,75 @@ export function ownerText(ownerId: string, myId: string): string {
 }
 
 export function statusBadge(post: Post): HTMLElement {
-  const badge = h("span", { class: `badge badge-${post.status}` }, STATUS_LABEL[post.status]);
+  const badge = h("span", { class: `badge badge-${post.status}` }, STATUS_LABEL[post.status] ?? post.status);
   if (post.status === "rejected" && post.rejectionReason) badge.title = post.rejectionReason;
+  if (post.status === "processing") badge.title = "The server is checking and resizing this image";
   return badge;
 }
 
+const PLACEHOLDER_LABEL: Record<PostStatus, string> = {
+  pending: "Not checked yet",
+  processing: "Processing…",
+  ready: "No image",
+  rejected: "No image",
+};
+
 /** The placeholder for posts without a viewable image. */
 export function placeholder(status: PostStatus): HTMLElement {
-  const label = status === "pending" ? "Not checked yet" : "No image";
-  return h("div", { class: "thumb-placeholder", role: "img", "aria-label": label }, icon(status === "pending" ? "clock" : status === "rejected" ? "alert" : "image", "icon large"));
+  const label = PLACEHOLDER_LABEL[status] ?? "No image";
+  const name = status === "pending" || status === "processing" ? "clock" : status === "rejected" ? "alert" : "image";
+  return h(
+    "div",
+    { class: "thumb-placeholder", role: "img", "aria-label": label },
+    icon(name, "icon large"),
+    status === "processing" ? h("span", { class: "thumb-label" }, label) : null,
+  );
+}
+
+/**
+ * The card's image box: the thumb (or the original) with the BlurHash (or its
+ * average colour) behind it until it has loaded; a placeholder without one.
+ */
+export function renderThumb(post: Post): HTMLElement {
+  const thumb = h("div", { class: "thumb" });
+  const src = thumbSource(post);
+  if (!src) {
+    thumb.appendChild(placeholder(post.status));
+    return thumb;
+  }
+  const color = averageColor(post.blurhash);
+  const blur = placeholderUrl(post);
+  if (color || blur) {
+    thumb.classList.add("thumb-loading");
+    if (color) thumb.style.backgroundColor = color;
+    if (blur) thumb.style.backgroundImage = `url("${blur}")`;
+  }
+  const img = h("img", {
+    src: src.url,
+    alt: "",
+    loading: "lazy",
+    decoding: "async",
+    draggable: "false",
+    "data-kind": src.kind,
+  });
+  if (src.width && src.height) {
+    img.width = src.width;
+    img.height = src.height;
+  }
+  // The image covers the placeholder; then drop it (nothing left to paint behind).
+  img.addEventListener("load", () => {
+    thumb.classList.remove("thumb-loading");
+    thumb.style.backgroundImage = "";
+  });
+  thumb.appendChild(img);
+  return thumb;
 }
 
 export function renderCard(post: Post, myId: string, now: Date = new Date()): HTMLLIElement {
   const name = post.title || post.filename;
-  const thumb = h("div", { class: "thumb" });
-  if (post.status === "ready" && post.url) {
-    thumb.appendChild(
-      h("img", { src: post.url, alt: "", loading: "lazy", decoding: "async", draggable: "false" }),
-    );
-  } else {
-    thumb.appendChild(placeholder(post.status));
-  }
+  const thumb = renderThumb(post);
   const owner = ownerText(post.ownerId, myId);
+  const status = (STATUS_LABEL[post.status] ?? post.status).toLowerCase();
   return h(
     "li",
     {
@@ -51,7 +108,7 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
       "data-post-id": post.id,
       "data-status": post.status,
       "aria-haspopup": "dialog",
-      "aria-label": `${name}, ${STATUS_LABEL[post.status].toLowerCase()}, by ${owner}, ${formatBytes(post.size)}`,
+      "aria-label": `${name}, ${status}, by ${owner}, ${formatBytes(post.size)}`,
     },
     thumb,
     h(
@@ -79,6 +136,8 @@ export type PostsViewDeps = {
   refreshPost: (id: number) => Promise<Post>;
   open: (post: Post) => void;
   report: (error: unknown) => void;
+  /** Options of the poller that refreshes `processing` posts (tests shorten it). */
+  poll?: { interval?: number; maxInterval?: number; steadyRounds?: number };
   /** Extra toolbar controls (the Upload button). */
   toolbarExtras?: Node[];
   /** Shown between the toolbar and the grid (the upload panel). */
@@ -91,6 +150,7 @@ export type PostsView = {
   list: PostsList;
   /** The card of a post, when shown. */
   card(id: number): HTMLElement | undefined;
+  poller: ProcessingPoller;
   destroy(): void;
 };
 
@@ -156,7 +216,18 @@ export function postsView(deps: PostsViewDeps): PostsView {
     }
   };
 
-  const list = new PostsList(deps.fetchPage, onChange);
+  const list = new PostsList(deps.fetchPage, (change) => {
+    onChange(change);
+    if (change.type !== "status") poller.kick();
+  });
+  const poller = new ProcessingPoller({
+    processing: () => list.processingIds(),
+    fetch: deps.refreshPost,
+    onSettled: (post) => list.update(post),
+    onGone: (id) => list.remove(id),
+    onFatal: (error) => deps.report(error),
+    ...deps.poll,
+  });
 
   function renderStatus(): void {
     const s = list.status();
@@ -228,7 +299,8 @@ export function postsView(deps: PostsViewDeps): PostsView {
       if (!card) return;
       deps.refreshPost(Number(card.dataset.postId)).then(
         (post) => {
-          if (post.url) img.src = post.url;
+          const src = thumbSource(post);
+          if (src) img.src = src.url;
         },
         () => img.replaceWith(placeholder("ready")),
       );
@@ -262,8 +334,10 @@ export function postsView(deps: PostsViewDeps): PostsView {
     el,
     list,
     card: (id) => cards.get(id),
+    poller,
     destroy() {
       observer?.disconnect();
+      poller.stop();
     },
   };
 }

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeError } from "../errors";
 import { h } from "../dom";
-import { deferred, flush, makePost } from "../test-support";
+import { deferred, flush, makeMeasuredPost, makePost } from "../test-support";
 import type { Post } from "../types";
 import { closeAllModals } from "./modal";
 import { openPreview, type PreviewDeps } from "./preview";
@@ -15,6 +15,7 @@ function deps(over: Partial<PreviewDeps> = {}): PreviewDeps {
     myId: "1",
     getPost: async (id) => makePost(id, { ...post, url: "http://s3.test/fresh.png" }),
     download: async () => "/home/ada/Downloads/cat.png",
+    openOriginal: vi.fn(async () => null),
     remove: async () => null,
     describe: (e, action) => describeError(e, { action, filename: "cat.png" }),
     onUnauthorized: vi.fn(),
@@ -24,8 +25,14 @@ function deps(over: Partial<PreviewDeps> = {}): PreviewDeps {
   };
 }
 
-beforeEach(() => document.body.replaceChildren(h("div", { id: "app" })));
-afterEach(() => closeAllModals());
+beforeEach(() => {
+  document.body.replaceChildren(h("div", { id: "app" }));
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null); // jsdom has none
+});
+afterEach(() => {
+  closeAllModals();
+  vi.restoreAllMocks();
+});
 
 describe("preview", () => {
   it("shows the image with a fresh URL from post_get, and the metadata", async () => {
@@ -123,5 +130,56 @@ describe("preview", () => {
     openPreview(post, d);
     await flush();
     expect(d.onUnauthorized).toHaveBeenCalled();
+  });
+
+  it("shows the medium variant, the dimensions, and opens the original on request", async () => {
+    const measured = makeMeasuredPost(8, { filename: "sunset.png" });
+    const d = deps({ getPost: async () => measured });
+    openPreview(measured, d);
+    await flush();
+    const image = $("#preview-image") as HTMLImageElement;
+    expect(image.getAttribute("src")).toBe("http://s3.test/v/8-medium.webp?sig=abc");
+    expect(image.dataset.kind).toBe("medium");
+    expect($("#preview-dimensions")!.textContent).toBe("640 × 400 px");
+    expect($("#preview")!.textContent).toContain("Dimensions");
+    // The BlurHash's colour behind it while it loads.
+    expect($(".preview-stage")!.style.backgroundColor).toBe("rgb(151, 150, 149)");
+    const original = $("#open-original") as HTMLButtonElement;
+    expect(original.hidden).toBe(false);
+    original.click();
+    expect(d.openOriginal).toHaveBeenCalledWith(8);
+  });
+
+  it("falls back to the original without variants, and says when the size is unknown", async () => {
+    const avif = makePost(9, { contentType: "image/avif", url: "http://s3.test/original.avif" });
+    openPreview(avif, deps({ getPost: async () => avif }));
+    await flush();
+    const image = $("#preview-image") as HTMLImageElement;
+    expect(image.getAttribute("src")).toBe("http://s3.test/original.avif");
+    expect(image.dataset.kind).toBe("original");
+    expect($("#preview-dimensions")!.textContent).toBe("—");
+  });
+
+  it("a post without an image has no Open original, and a rejection shows its reason and code", async () => {
+    const rejected = makePost(10, { status: "rejected", url: null, rejectionReason: "the image is corrupt", rejectionCode: "corrupt" });
+    openPreview(rejected, deps({ getPost: async () => rejected }));
+    await flush();
+    expect(($("#open-original") as HTMLButtonElement).hidden).toBe(true);
+    const text = $("#preview")!.textContent!;
+    expect(text).toContain("Why rejected");
+    expect(text).toContain("the image is corrupt");
+    expect(text).toContain("corrupt");
+  });
+
+  it("says why the original could not be opened", async () => {
+    const measured = makeMeasuredPost(11);
+    openPreview(
+      measured,
+      deps({ getPost: async () => measured, openOriginal: async () => Promise.reject({ kind: "server", message: "cannot open the browser: no xdg-open" }) }),
+    );
+    await flush();
+    $("#open-original")!.click();
+    await flush();
+    expect($(".preview-status")!.textContent).toBe("Couldn't open the original in your browser (cannot open the browser: no xdg-open).");
   });
 });

@@ -2,11 +2,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeError } from "../errors";
 import type { UploadRequest } from "../ipc";
-import { deferred, flush, makePost } from "../test-support";
+import { deferred, flush, makePolicy, makePost } from "../test-support";
 import type { Policy, Post, UploadProgress } from "../types";
 import { uploadView, type UploadView } from "./upload";
 
-const policy: Policy = { maxBytes: 1024, allowedTypes: ["image/png", "image/jpeg"] };
+const policy: Policy = makePolicy(1024, ["image/png", "image/jpeg"]);
 let view: UploadView;
 let sends: { req: UploadRequest; reply: ReturnType<typeof deferred<Post>> }[];
 let progress: (p: UploadProgress) => void;
