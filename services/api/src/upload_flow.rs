@@ -3,7 +3,7 @@
 //! job, wait a bounded time for its result), remove it. Each step leaves
 //! nothing half-done behind when it fails.
 
-use imgup_policy::{ImageFormat, ObjectKey, UploadRequest, ValidatedUpload, ValidationError};
+use imgup_policy::{ObjectKey, UploadRequest, ValidatedUpload, ValidationError};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -219,8 +219,7 @@ async fn adopt_raw_upload(
     let Some(object) = state.storage.inspect(&key.incoming()).await? else {
         return Err(ApiError::NotFound("image"));
     };
-    let format = ImageFormat::from_extension(key.as_str().rsplit('.').next().unwrap_or(""))
-        .ok_or(ApiError::NotFound("image"))?;
+    let format = key.format();
     let created = state
         .posts
         .create(NewPost {

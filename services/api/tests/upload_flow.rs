@@ -241,6 +241,27 @@ async fn a_download_url_names_the_file_safely(pool: PgPool) {
         fetched.headers()["content-disposition"].to_str().unwrap(),
         "attachment; filename=\"cat.png\"; filename*=UTF-8''cat.png"
     );
+
+    // Our S3 domain never hands out an .exe: the download keeps the image's extension.
+    let renamed: Value = app
+        .get(&format!("/images/{key}"), &token)
+        .query(&[("as_download", "true"), ("filename", "invoice.exe")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let fetched = app
+        .http
+        .get(renamed["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        fetched.headers()["content-disposition"].to_str().unwrap(),
+        imgup_policy::attachment("invoice.png")
+    );
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]

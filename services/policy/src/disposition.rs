@@ -1,5 +1,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::ImageFormat;
+
 /// RFC 8187 `attr-char`: everything else is percent-encoded in `filename*`.
 const ATTR_CHAR_COMPLEMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'!')
@@ -37,9 +39,45 @@ pub fn attachment(filename: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
+/// `filename` with an extension of `format`: a download never goes out under
+/// another type's name (`invoice.exe` of a PNG is saved as `invoice.png`).
+pub fn download_name(filename: &str, format: ImageFormat) -> String {
+    let filename = filename.trim();
+    let (stem, extension) = match filename.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, Some(extension)),
+        _ => (filename, None),
+    };
+    match extension {
+        Some(extension)
+            if format
+                .extensions()
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(extension)) =>
+        {
+            filename.to_owned()
+        }
+        _ => format!("{stem}.{}", format.canonical_extension()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_keeps_the_images_real_extension() {
+        for (asked, format, saved) in [
+            ("invoice.exe", ImageFormat::Png, "invoice.png"),
+            ("cat.JPEG", ImageFormat::Jpeg, "cat.JPEG"),
+            ("cat.jpg", ImageFormat::Jpeg, "cat.jpg"),
+            ("cat.png.exe", ImageFormat::Webp, "cat.png.webp"),
+            ("noext", ImageFormat::Gif, "noext.gif"),
+            (".htaccess", ImageFormat::Png, ".htaccess.png"),
+            ("a.", ImageFormat::Png, "a.png"),
+        ] {
+            assert_eq!(download_name(asked, format), saved, "{asked}");
+        }
+    }
     use percent_encoding::percent_decode_str;
     use proptest::prelude::*;
 

@@ -63,6 +63,12 @@ impl ObjectKey {
         format!("{VARIANTS_PREFIX}{}/{preset}.{extension}", self.id())
     }
 
+    /// The image format its extension names.
+    pub fn format(&self) -> ImageFormat {
+        let extension = self.0.rsplit('.').next().unwrap_or_default();
+        ImageFormat::from_extension(extension).expect("a parsed key has a known extension")
+    }
+
     /// The file name part, e.g. `0123…ef.png`.
     pub fn file_name(&self) -> &str {
         &self.0[PREFIX.len()..]

@@ -6,7 +6,7 @@ mod format;
 mod key;
 mod request;
 
-pub use disposition::attachment;
+pub use disposition::{attachment, download_name};
 pub use format::{ImageFormat, UnknownMimeType, parse_mime_list};
 pub use key::{InvalidObjectKey, KeyMinter, ObjectKey};
 pub use request::{UploadPolicy, UploadRequest, ValidatedUpload, ValidationError};

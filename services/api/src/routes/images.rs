@@ -65,7 +65,10 @@ pub async fn show(
                 None => key.file_name().to_owned(),
             },
         };
-        Some(imgup_policy::attachment(&filename))
+        Some(imgup_policy::attachment(&imgup_policy::download_name(
+            &filename,
+            key.format(),
+        )))
     } else {
         None
     };
