@@ -361,6 +361,63 @@ async fn a_spec_change_reapplies_only_what_it_changes_and_replaces_the_bucket_jo
 }
 
 #[tokio::test]
+async fn an_image_policy_change_reapplies_only_the_api_config_and_rolls_the_api() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let job = job_name(&fake);
+    let api_config = format!("{CM}/demo-api-config");
+    let hash = |fake: &FakeApi| {
+        fake.get(&format!("{DEPLOY}/demo-api")).unwrap()["spec"]["template"]["metadata"]
+            ["annotations"][CONFIG_HASH_ANNOTATION]
+            .clone()
+    };
+    let before = hash(&fake);
+    assert_eq!(
+        fake.get(&api_config).unwrap()["data"].get("IMAGE_VARIANTS"),
+        None,
+        "unset settings are left to the api"
+    );
+    let mut stack = fake.get(STACK).unwrap();
+    stack["spec"]["policy"]["imageVariants"] = json!([
+        {"name": "thumb", "longSide": 320},
+        {"name": "medium", "longSide": 1280},
+    ]);
+    stack["spec"]["policy"]["variantFormat"] = json!("jpeg");
+    stack["spec"]["policy"]["pendingUploadTtlSeconds"] = json!(0);
+    stack["metadata"]["generation"] = json!(2);
+    fake.put(STACK, stack);
+    fake.take_log();
+
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(
+        job_name(&fake),
+        job,
+        "the bucket job does not read the policy"
+    );
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
+        .collect();
+    assert_eq!(
+        applied,
+        vec![
+            format!("PATCH[apply] {api_config}"),
+            format!("PATCH[apply] {DEPLOY}/demo-api"),
+        ]
+    );
+    let data = &fake.get(&api_config).unwrap()["data"];
+    assert_eq!(data["IMAGE_VARIANTS"], "thumb=320,medium=1280");
+    assert_eq!(data["VARIANT_FORMAT"], "jpeg");
+    assert_eq!(data["PENDING_UPLOAD_TTL_SECONDS"], "0");
+    assert_eq!(data.get("IMAGE_WORKERS"), None);
+    assert_eq!(data.get("MAX_IMAGE_PIXELS"), None);
+    assert_ne!(hash(&fake), before, "the api pods roll");
+}
+
+#[tokio::test]
 async fn a_bad_spec_becomes_a_condition_and_applies_nothing() {
     let fake = FakeApi::new();
     let mut spec = ImageUploadStackSpec::default();

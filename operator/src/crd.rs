@@ -465,7 +465,9 @@ impl Default for BucketsSpec {
 }
 
 /// The upload policy (`MAX_UPLOAD_BYTES`, `ALLOWED_MIME_TYPES`,
-/// `PRESIGN_EXPIRES_SECONDS`).
+/// `PRESIGN_EXPIRES_SECONDS`) and the image pipeline's settings. The image
+/// settings are optional: an unset one is left out of the api's environment,
+/// and the api applies its own default (given in each field's description).
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicySpec {
@@ -478,6 +480,91 @@ pub struct PolicySpec {
     #[serde(default = "default_presign_expiry")]
     #[schemars(range(min = 1, max = 604800))]
     pub presign_expires_seconds: i64,
+    /// Widest accepted image in pixels, read from its header before any
+    /// decoding (`MAX_IMAGE_WIDTH`; api default 10000; 0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub max_image_width: Option<i64>,
+    /// Tallest accepted image in pixels (`MAX_IMAGE_HEIGHT`; api default
+    /// 10000; 0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub max_image_height: Option<i64>,
+    /// Most pixels (width × height) an image may have; bounds the memory of
+    /// one decode (`MAX_IMAGE_PIXELS`; api default 40000000; 0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub max_image_pixels: Option<i64>,
+    /// Most frames an animated GIF or WebP may have (`MAX_ANIMATION_FRAMES`;
+    /// api default 100; 0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub max_animation_frames: Option<i64>,
+    /// The variants rendered from every image, each named by its preset
+    /// (`IMAGE_VARIANTS`; api default `thumb` 320 and `medium` 1280). Images
+    /// are never upscaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 16))]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
+    pub image_variants: Option<Vec<VariantPreset>>,
+    /// Encoding of the variants, `webp` or `jpeg` (`VARIANT_FORMAT`; api
+    /// default webp). The original keeps its own format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_format: Option<VariantFormat>,
+    /// Images each api replica decodes and renders at once (`IMAGE_WORKERS`;
+    /// api default: the number of cores it sees). Memory per worker is
+    /// bounded by `maxImagePixels`; size `api.resources` to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 256))]
+    pub image_workers: Option<i32>,
+    /// Uploads still pending (never completed) after this many seconds are
+    /// deleted with their object (`PENDING_UPLOAD_TTL_SECONDS`; api default
+    /// 86400; 0: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub pending_upload_ttl_seconds: Option<i64>,
+}
+
+/// One variant preset: a name (the key of the post's `variants`) and the
+/// long side in pixels.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantPreset {
+    /// 1 to 32 of a-z, 0-9, `_` and `-`.
+    #[schemars(regex(pattern = r"^[a-z0-9_-]{1,32}$"))]
+    pub name: String,
+    /// The variant's longer side, 16 to 8192 px.
+    #[schemars(range(min = 16, max = 8192))]
+    pub long_side: i32,
+}
+
+/// The encoding of variants.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VariantFormat {
+    Webp,
+    Jpeg,
+}
+
+impl VariantFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VariantFormat::Webp => "webp",
+            VariantFormat::Jpeg => "jpeg",
+        }
+    }
+}
+
+impl PolicySpec {
+    /// `IMAGE_VARIANTS` as the api reads it: `thumb=320,medium=1280`.
+    pub fn image_variants_setting(&self) -> Option<String> {
+        self.image_variants.as_ref().map(|v| {
+            v.iter()
+                .map(|p| format!("{}={}", p.name, p.long_side))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    }
 }
 
 fn default_max_upload_bytes() -> i64 {
@@ -499,6 +586,14 @@ impl Default for PolicySpec {
             max_upload_bytes: default_max_upload_bytes(),
             allowed_mime_types: default_mime_types(),
             presign_expires_seconds: default_presign_expiry(),
+            max_image_width: None,
+            max_image_height: None,
+            max_image_pixels: None,
+            max_animation_frames: None,
+            image_variants: None,
+            variant_format: None,
+            image_workers: None,
+            pending_upload_ttl_seconds: None,
         }
     }
 }
@@ -600,6 +695,81 @@ mod tests {
             let rules = &spec["properties"][field]["x-kubernetes-validations"];
             assert_eq!(rules[0]["rule"], rule, "{field}");
         }
+    }
+
+    #[test]
+    fn the_api_server_holds_the_image_policy_to_what_the_api_accepts() {
+        let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
+        let policy = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            ["properties"]["policy"];
+        let props = &policy["properties"];
+        let variants = &props["imageVariants"];
+        // A list keyed by name: the API server refuses a name given twice.
+        assert_eq!(variants["x-kubernetes-list-type"], "map");
+        assert_eq!(
+            variants["x-kubernetes-list-map-keys"],
+            serde_json::json!(["name"])
+        );
+        assert_eq!(variants["minItems"], 1);
+        let item = &variants["items"];
+        assert_eq!(
+            item["required"],
+            serde_json::json!(["longSide", "name"]),
+            "list-map keys must be required"
+        );
+        assert_eq!(item["properties"]["name"]["pattern"], "^[a-z0-9_-]{1,32}$");
+        assert_eq!(item["properties"]["longSide"]["minimum"], 16.0);
+        assert_eq!(item["properties"]["longSide"]["maximum"], 8192.0);
+        let formats: Vec<_> = props["variantFormat"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| !v.is_null())
+            .collect();
+        assert_eq!(formats, ["webp", "jpeg"]);
+        assert_eq!(props["imageWorkers"]["minimum"], 1.0);
+        assert_eq!(props["imageWorkers"]["maximum"], 256.0);
+        for field in [
+            "maxImageWidth",
+            "maxImageHeight",
+            "maxImagePixels",
+            "maxAnimationFrames",
+            "pendingUploadTtlSeconds",
+        ] {
+            assert_eq!(props[field]["minimum"], 0.0, "{field}");
+        }
+        // The api owns these defaults: none in the schema, none in the
+        // policy's own default object.
+        for field in [
+            "maxImageWidth",
+            "maxImageHeight",
+            "maxImagePixels",
+            "maxAnimationFrames",
+            "imageVariants",
+            "variantFormat",
+            "imageWorkers",
+            "pendingUploadTtlSeconds",
+        ] {
+            assert!(props[field].get("default").is_none(), "{field}");
+            assert!(policy["default"].get(field).is_none(), "{field}");
+        }
+    }
+
+    #[test]
+    fn an_image_policy_reads_from_yaml_and_renders_the_variants_setting() {
+        let p: PolicySpec = serde_norway::from_str(
+            "imageVariants:\n  - {name: thumb, longSide: 320}\n  - {name: medium, longSide: 1280}\nvariantFormat: jpeg\nimageWorkers: 2\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.image_variants_setting().as_deref(),
+            Some("thumb=320,medium=1280")
+        );
+        assert_eq!(p.variant_format, Some(VariantFormat::Jpeg));
+        assert_eq!(p.image_workers, Some(2));
+        assert_eq!(p.max_upload_bytes, 10_485_760);
+        assert_eq!(PolicySpec::default().image_variants_setting(), None);
+        assert!(serde_norway::from_str::<PolicySpec>("variantFormat: gif").is_err());
     }
 
     #[test]

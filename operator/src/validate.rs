@@ -35,6 +35,7 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     if !(1..=604_800).contains(&spec.policy.presign_expires_seconds) {
         p.push("policy.presignExpiresSeconds: must be between 1 and 604800".to_string());
     }
+    check_image_policy(spec, &mut p);
     let mut urls = vec![("auth.frontendUrl", Some(&spec.auth.frontend_url))];
     urls.push(("auth.publicUrl", spec.auth.public_url.as_ref()));
     if let Some(m) = &spec.storage.minio {
@@ -91,6 +92,69 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     p
 }
 
+/// The image pipeline's settings, held to what the api accepts (the CRD
+/// schema says the same; this also covers `render` and older API servers).
+fn check_image_policy(spec: &ImageUploadStackSpec, p: &mut Vec<String>) {
+    let policy = &spec.policy;
+    let u32_max = i64::from(u32::MAX);
+    for (field, value, range) in [
+        ("maxImageWidth", policy.max_image_width, 0..=u32_max),
+        ("maxImageHeight", policy.max_image_height, 0..=u32_max),
+        ("maxImagePixels", policy.max_image_pixels, 0..=i64::MAX),
+        (
+            "maxAnimationFrames",
+            policy.max_animation_frames,
+            0..=u32_max,
+        ),
+        (
+            "pendingUploadTtlSeconds",
+            policy.pending_upload_ttl_seconds,
+            0..=i64::MAX,
+        ),
+        ("imageWorkers", policy.image_workers.map(i64::from), 1..=256),
+    ] {
+        if let Some(v) = value
+            && !range.contains(&v)
+        {
+            p.push(format!(
+                "policy.{field}: {v} is not between {} and {}",
+                range.start(),
+                range.end()
+            ));
+        }
+    }
+    let Some(variants) = &policy.image_variants else {
+        return;
+    };
+    if variants.is_empty() {
+        p.push("policy.imageVariants: name at least one variant (or leave it out)".into());
+    }
+    for (i, v) in variants.iter().enumerate() {
+        if !valid_variant_name(&v.name) {
+            p.push(format!(
+                "policy.imageVariants: {:?} is not a variant name (1 to 32 of a-z, 0-9, '_' and '-')",
+                v.name
+            ));
+        }
+        if !(16..=8192).contains(&v.long_side) {
+            p.push(format!(
+                "policy.imageVariants: {}: longSide {} is not between 16 and 8192",
+                v.name, v.long_side
+            ));
+        }
+        if variants[..i].iter().any(|o| o.name == v.name) {
+            p.push(format!("policy.imageVariants: {:?} is named twice", v.name));
+        }
+    }
+}
+
+/// A variant preset's name, as the api reads `IMAGE_VARIANTS`.
+pub fn valid_variant_name(n: &str) -> bool {
+    (1..=32).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 fn check_exposure(field: &str, e: &ServiceExposure, p: &mut Vec<String>) {
     if e.node_port.is_some() && e.type_ == ServiceType::ClusterIP {
         p.push(format!(
@@ -127,7 +191,7 @@ pub fn valid_quantity(q: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crd::{ExternalS3Spec, MinioSpec};
+    use crate::crd::{ExternalS3Spec, MinioSpec, VariantPreset};
 
     #[test]
     fn defaults_are_valid() {
@@ -176,6 +240,56 @@ mod tests {
         }
         for bad in ["", "Gi", "10 Gi", "10GB", "1.5.3Gi"] {
             assert!(!valid_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_policy_is_held_to_what_the_api_accepts() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.image_variants = Some(vec![
+            VariantPreset {
+                name: "thumb".into(),
+                long_side: 320,
+            },
+            VariantPreset {
+                name: "Big Thumb".into(),
+                long_side: 320,
+            },
+            VariantPreset {
+                name: "tiny".into(),
+                long_side: 8,
+            },
+            VariantPreset {
+                name: "thumb".into(),
+                long_side: 640,
+            },
+        ]);
+        spec.policy.image_workers = Some(0);
+        spec.policy.max_image_width = Some(-1);
+        let p = problems(&spec);
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("\"Big Thumb\" is not a variant name"))
+        );
+        assert!(p.iter().any(|m| m.contains("tiny: longSide 8")));
+        assert!(p.iter().any(|m| m.contains("\"thumb\" is named twice")));
+        assert!(p.iter().any(|m| m.starts_with("policy.imageWorkers: 0")));
+        assert!(p.iter().any(|m| m.starts_with("policy.maxImageWidth: -1")));
+
+        spec.policy.image_variants = Some(Vec::new());
+        spec.policy.image_workers = Some(4);
+        spec.policy.max_image_width = Some(0);
+        assert_eq!(
+            problems(&spec),
+            vec!["policy.imageVariants: name at least one variant (or leave it out)"]
+        );
+
+        for ok in ["thumb", "medium", "grid_2x", "a-b", &"z".repeat(32)] {
+            assert!(valid_variant_name(ok), "{ok}");
+        }
+        for bad in ["", "Thumb", "a b", "a=b", "a,b", &"z".repeat(33)] {
+            assert!(!valid_variant_name(bad), "{bad}");
         }
     }
 

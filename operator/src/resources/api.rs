@@ -185,6 +185,90 @@ mod tests {
     }
 
     #[test]
+    fn image_settings_reach_the_api_pods_only_when_set_and_a_change_rolls_them() {
+        use crate::crd::{VariantFormat, VariantPreset};
+        use crate::resources::{Desired, desired_objects};
+
+        // What the api container sees: its env plus the ConfigMap it reads.
+        let seen = |spec: ImageUploadStackSpec| {
+            let objects = desired_objects(&stack(spec), &Inputs::default());
+            let mut cm = None;
+            let mut dep = None;
+            for o in objects {
+                match o {
+                    Desired::ConfigMap(c)
+                        if c.metadata.name.as_deref() == Some("demo-api-config") =>
+                    {
+                        cm = Some(c)
+                    }
+                    Desired::Deployment(d) if d.metadata.name.as_deref() == Some("demo-api") => {
+                        dep = Some(d)
+                    }
+                    _ => {}
+                }
+            }
+            let (cm, dep) = (cm.unwrap(), dep.unwrap());
+            let template = dep.spec.unwrap().template;
+            let c = template.spec.unwrap().containers.remove(0);
+            let from = c.env_from.as_ref().unwrap()[0]
+                .config_map_ref
+                .as_ref()
+                .unwrap();
+            assert_eq!(Some(&from.name), cm.metadata.name.as_ref());
+            let mut vars = cm.data.unwrap();
+            for e in c.env.unwrap() {
+                vars.insert(e.name, e.value.unwrap_or_default());
+            }
+            let hash =
+                template.metadata.unwrap().annotations.unwrap()[CONFIG_HASH_ANNOTATION].clone();
+            (vars, hash)
+        };
+
+        let (unset, h0) = seen(ImageUploadStackSpec::default());
+        for k in config::IMAGE_SETTINGS {
+            assert!(!unset.contains_key(k), "{k} set without the spec naming it");
+        }
+
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.max_image_width = Some(12_000);
+        spec.policy.max_image_height = Some(9_000);
+        spec.policy.max_image_pixels = Some(60_000_000);
+        spec.policy.max_animation_frames = Some(50);
+        spec.policy.image_variants = Some(vec![
+            VariantPreset {
+                name: "thumb".into(),
+                long_side: 320,
+            },
+            VariantPreset {
+                name: "medium".into(),
+                long_side: 1280,
+            },
+        ]);
+        spec.policy.variant_format = Some(VariantFormat::Jpeg);
+        spec.policy.image_workers = Some(3);
+        spec.policy.pending_upload_ttl_seconds = Some(3600);
+        let (set, h1) = seen(spec.clone());
+        for (k, v) in [
+            ("MAX_IMAGE_WIDTH", "12000"),
+            ("MAX_IMAGE_HEIGHT", "9000"),
+            ("MAX_IMAGE_PIXELS", "60000000"),
+            ("MAX_ANIMATION_FRAMES", "50"),
+            ("IMAGE_VARIANTS", "thumb=320,medium=1280"),
+            ("VARIANT_FORMAT", "jpeg"),
+            ("IMAGE_WORKERS", "3"),
+            ("PENDING_UPLOAD_TTL_SECONDS", "3600"),
+        ] {
+            assert_eq!(set.get(k).map(String::as_str), Some(v), "{k}");
+        }
+        assert_ne!(h0, h1, "setting the image policy must roll the api");
+
+        spec.policy.image_variants.as_mut().unwrap()[1].long_side = 1600;
+        let (changed, h2) = seen(spec);
+        assert_eq!(changed["IMAGE_VARIANTS"], "thumb=320,medium=1600");
+        assert_ne!(h1, h2, "a changed preset must roll the api");
+    }
+
+    #[test]
     fn external_database_url_comes_from_its_secret_and_extra_env_is_kept() {
         let mut spec = ImageUploadStackSpec::default();
         spec.database.external = Some(ExternalDatabaseSpec {

@@ -1,6 +1,10 @@
 //! The bucket Job: creates the upload bucket (idempotently) with the MinIO
 //! client, which speaks to MinIO and to any S3, and sets CORS rules that let
-//! a browser PUT to presigned URLs.
+//! a browser PUT to presigned URLs. On the in-cluster MinIO it also adds a
+//! lifecycle rule that expires objects under `incoming/` (where clients PUT;
+//! the api serves only checked copies under other prefixes) after a day, so
+//! abandoned uploads do not pile up. An external bucket's lifecycle belongs
+//! to its owner and is left alone (the README asks for the same rule there).
 //!
 //! A Job's pod template cannot change, so the Job is named after a hash of
 //! its content: changed buckets or credentials give a new Job, and the
@@ -37,8 +41,21 @@ printf '%s' "$CORS_XML" > /tmp/cors.xml
 if ! mc cors set "s3/$S3_BUCKET" /tmp/cors.xml; then
   echo "this server does not take per-bucket CORS; relying on its server-wide CORS setting" >&2
 fi
+if [ -n "${INCOMING_EXPIRE_DAYS:-}" ]; then
+  if mc ilm rule ls --json "s3/$S3_BUCKET" 2>/dev/null | grep -q '"incoming/"'; then
+    echo "lifecycle rule for incoming/ already present"
+  else
+    mc ilm rule add --prefix incoming/ --expire-days "$INCOMING_EXPIRE_DAYS" "s3/$S3_BUCKET"
+  fi
+else
+  echo "lifecycle rules left to the bucket's owner (expire incoming/ after a day there)"
+fi
 echo "bucket $S3_BUCKET ready"
 "#;
+
+/// Days after which MinIO expires objects under `incoming/`: an upload the
+/// client never completed (the api's sweeper removes its post).
+pub const INCOMING_EXPIRE_DAYS: u32 = 1;
 
 /// The bucket CORS rules: PUT/GET/HEAD from the allowed origins.
 pub fn cors_xml(origins: &[String]) -> String {
@@ -68,23 +85,30 @@ pub fn job(stack: &ImageUploadStack) -> Job {
     };
     let (access, secret) = secrets::s3_credentials(stack);
     let (tmp_vol, tmp_mount) = scratch("tmp", "/tmp");
+    let mut vars = vec![
+        env("S3_ENDPOINT", config::s3_endpoint(stack)),
+        env("S3_REGION", region),
+        env("S3_BUCKET", stack.spec.buckets.uploads.clone()),
+        env("S3_PATH_STYLE", if path_style { "on" } else { "auto" }),
+        env_secret("S3_ACCESS_KEY", &access),
+        env_secret("S3_SECRET_KEY", &secret),
+        env(
+            "CORS_XML",
+            cors_xml(&stack.spec.buckets.cors_allowed_origins),
+        ),
+    ];
+    if let Storage::Minio(_) = stack.spec.storage() {
+        vars.push(env(
+            "INCOMING_EXPIRE_DAYS",
+            INCOMING_EXPIRE_DAYS.to_string(),
+        ));
+    }
     let container = Container {
         name: "mc".into(),
         image: Some(image),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/bin/sh".into(), "-c".into(), SCRIPT.into()]),
-        env: Some(vec![
-            env("S3_ENDPOINT", config::s3_endpoint(stack)),
-            env("S3_REGION", region),
-            env("S3_BUCKET", stack.spec.buckets.uploads.clone()),
-            env("S3_PATH_STYLE", if path_style { "on" } else { "auto" }),
-            env_secret("S3_ACCESS_KEY", &access),
-            env_secret("S3_SECRET_KEY", &secret),
-            env(
-                "CORS_XML",
-                cors_xml(&stack.spec.buckets.cors_allowed_origins),
-            ),
-        ]),
+        env: Some(vars),
         resources: Some(resources_or(None, "10m", "32Mi", "128Mi")),
         security_context: Some(container_security()),
         volume_mounts: Some(vec![tmp_mount]),
@@ -161,6 +185,26 @@ mod tests {
     }
 
     #[test]
+    fn minio_bucket_expires_abandoned_incoming_objects_after_a_day_once() {
+        let j = job(&stack(ImageUploadStackSpec::default()));
+        let c = &j.spec.unwrap().template.spec.unwrap().containers[0];
+        assert_eq!(env_value(c, "INCOMING_EXPIRE_DAYS"), Some("1"));
+        let script = &c.command.as_ref().unwrap()[2];
+        assert!(script.contains(
+            r#"mc ilm rule add --prefix incoming/ --expire-days "$INCOMING_EXPIRE_DAYS" "s3/$S3_BUCKET""#
+        ));
+        // Idempotent: the rule is looked for before it is added.
+        let ls = script
+            .find(r#"mc ilm rule ls --json "s3/$S3_BUCKET""#)
+            .unwrap();
+        let add = script.find("mc ilm rule add").unwrap();
+        assert!(ls < add);
+        assert!(script.contains(r#"grep -q '"incoming/"'"#));
+        // Only after the bucket exists.
+        assert!(script.find("mc mb").unwrap() < ls);
+    }
+
+    #[test]
     fn changed_bucket_gives_a_new_job_name_and_same_spec_the_same() {
         let a = job(&stack(ImageUploadStackSpec::default()));
         let b = job(&stack(ImageUploadStackSpec::default()));
@@ -191,6 +235,8 @@ mod tests {
             env_secret_ref(c, "S3_SECRET_KEY"),
             Some(("aws".into(), "secret-key".into()))
         );
+        // An external bucket's lifecycle rules are its owner's.
+        assert_eq!(env_value(c, "INCOMING_EXPIRE_DAYS"), None);
     }
 
     #[test]

@@ -85,8 +85,51 @@ pub fn api_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     ] {
         d.insert(k.into(), v);
     }
+    // The image pipeline: only what the spec sets; the api has the defaults.
+    let p = &spec.policy;
+    for (k, v) in [
+        ("MAX_IMAGE_WIDTH", p.max_image_width.map(|n| n.to_string())),
+        (
+            "MAX_IMAGE_HEIGHT",
+            p.max_image_height.map(|n| n.to_string()),
+        ),
+        (
+            "MAX_IMAGE_PIXELS",
+            p.max_image_pixels.map(|n| n.to_string()),
+        ),
+        (
+            "MAX_ANIMATION_FRAMES",
+            p.max_animation_frames.map(|n| n.to_string()),
+        ),
+        ("IMAGE_VARIANTS", p.image_variants_setting()),
+        (
+            "VARIANT_FORMAT",
+            p.variant_format.map(|f| f.as_str().into()),
+        ),
+        ("IMAGE_WORKERS", p.image_workers.map(|n| n.to_string())),
+        (
+            "PENDING_UPLOAD_TTL_SECONDS",
+            p.pending_upload_ttl_seconds.map(|n| n.to_string()),
+        ),
+    ] {
+        if let Some(v) = v {
+            d.insert(k.into(), v);
+        }
+    }
     d
 }
+
+/// The variables `api_config_data` sets only when the policy names them.
+pub const IMAGE_SETTINGS: [&str; 8] = [
+    "MAX_IMAGE_WIDTH",
+    "MAX_IMAGE_HEIGHT",
+    "MAX_IMAGE_PIXELS",
+    "MAX_ANIMATION_FRAMES",
+    "IMAGE_VARIANTS",
+    "VARIANT_FORMAT",
+    "IMAGE_WORKERS",
+    "PENDING_UPLOAD_TTL_SECONDS",
+];
 
 pub fn auth_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     let auth = &stack.spec.auth;
@@ -141,7 +184,9 @@ pub fn auth_config_map(stack: &ImageUploadStack) -> ConfigMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crd::{ExternalS3Spec, ImageUploadStackSpec, MinioSpec, OidcSpec};
+    use crate::crd::{
+        ExternalS3Spec, ImageUploadStackSpec, MinioSpec, OidcSpec, VariantFormat, VariantPreset,
+    };
     use crate::resources::test_support::stack;
 
     #[test]
@@ -166,6 +211,64 @@ mod tests {
             !d.contains_key("ENVIRONMENT"),
             "auth settings leaked into api"
         );
+    }
+
+    #[test]
+    fn image_settings_are_left_to_the_api_unless_the_policy_sets_them() {
+        let d = api_config_data(&stack(ImageUploadStackSpec::default()));
+        for k in IMAGE_SETTINGS {
+            assert!(!d.contains_key(k), "{k} set without the spec naming it");
+        }
+
+        let mut spec = ImageUploadStackSpec::default();
+        let p = &mut spec.policy;
+        p.max_image_width = Some(8000);
+        p.max_image_height = Some(6000);
+        p.max_image_pixels = Some(24_000_000);
+        p.max_animation_frames = Some(0);
+        p.image_variants = Some(vec![
+            VariantPreset {
+                name: "thumb".into(),
+                long_side: 320,
+            },
+            VariantPreset {
+                name: "medium".into(),
+                long_side: 1280,
+            },
+        ]);
+        p.variant_format = Some(VariantFormat::Jpeg);
+        p.image_workers = Some(2);
+        p.pending_upload_ttl_seconds = Some(0);
+        let d = api_config_data(&stack(spec));
+        assert_eq!(d["MAX_IMAGE_WIDTH"], "8000");
+        assert_eq!(d["MAX_IMAGE_HEIGHT"], "6000");
+        assert_eq!(d["MAX_IMAGE_PIXELS"], "24000000");
+        assert_eq!(d["MAX_ANIMATION_FRAMES"], "0");
+        assert_eq!(d["IMAGE_VARIANTS"], "thumb=320,medium=1280");
+        assert_eq!(d["VARIANT_FORMAT"], "jpeg");
+        assert_eq!(d["IMAGE_WORKERS"], "2");
+        assert_eq!(d["PENDING_UPLOAD_TTL_SECONDS"], "0");
+        for k in IMAGE_SETTINGS {
+            assert!(d.contains_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn a_partial_image_policy_sets_only_its_own_variables() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.variant_format = Some(VariantFormat::Webp);
+        spec.policy.image_variants = Some(vec![VariantPreset {
+            name: "grid_2x".into(),
+            long_side: 640,
+        }]);
+        let d = api_config_data(&stack(spec));
+        assert_eq!(d["VARIANT_FORMAT"], "webp");
+        assert_eq!(d["IMAGE_VARIANTS"], "grid_2x=640");
+        let set: Vec<_> = IMAGE_SETTINGS
+            .into_iter()
+            .filter(|k| d.contains_key(*k))
+            .collect();
+        assert_eq!(set, ["IMAGE_VARIANTS", "VARIANT_FORMAT"]);
     }
 
     #[test]
