@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser as _;
-use imgup_api::config::{ImageSettings, PolicySettings, S3Settings};
+use imgup_api::config::{ImageSettings, PolicySettings, QuotaSettings, S3Settings};
 use imgup_embedded_s3::{EmbeddedS3, EmbeddedS3Config};
 use imgup_jwt::{JwtSettings, Role, TokenSubject};
 use imgup_telemetry::LogFormat;
@@ -85,6 +85,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         },
         policy: PolicySettings::default(),
         images: ImageSettings::default(),
+        quota: QuotaSettings::default(),
         pending_upload_ttl_seconds: 86_400,
         command: None,
     };

@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use imgup_imaging::{Presets, VariantFormat};
 use imgup_jwt::JwtSettings;
+
+pub use crate::limits::QuotaSettings;
 use imgup_policy::{ImageFormat, UploadPolicy, parse_mime_list};
 use imgup_telemetry::LogFormat;
 
@@ -46,6 +48,8 @@ pub struct Config {
     pub policy: PolicySettings,
     #[command(flatten)]
     pub images: ImageSettings,
+    #[command(flatten)]
+    pub quota: QuotaSettings,
     /// Uploads still pending after this many seconds are deleted with their
     /// object, and so are raw uploads nobody read (0: never).
     #[arg(
@@ -84,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("s3", &self.s3)
             .field("policy", &self.policy)
             .field("images", &self.images)
+            .field("quota", &self.quota)
             .field(
                 "pending_upload_ttl_seconds",
                 &self.pending_upload_ttl_seconds,

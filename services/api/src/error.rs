@@ -28,6 +28,9 @@ pub enum ApiError {
     /// The image is still being processed; ask again shortly.
     #[error("the image is still being processed")]
     Processing,
+    /// The caller keeps as much as their quota allows.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The image queue is full; ask again shortly.
     #[error("too many images are waiting to be processed")]
     Busy,
@@ -51,6 +54,7 @@ impl ApiError {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::Rejected { .. } | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -73,6 +77,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
+            Self::QuotaExceeded(_) => "quota_exceeded",
             Self::Conflict(code, _) => code,
             Self::Rejected { code, .. } => code,
             Self::Processing => "processing",

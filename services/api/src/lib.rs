@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod lifecycle;
+pub mod limits;
 pub mod openapi;
 pub mod pipeline;
 pub mod routes;

@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::routes::uploads::create,
         crate::routes::policy::show,
+        crate::routes::usage::show,
         crate::routes::images::show,
         crate::routes::posts::create,
         crate::routes::posts::complete,

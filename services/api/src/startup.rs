@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::lifecycle;
+use crate::limits::Quota;
 use crate::pipeline::{self, Pipeline};
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
@@ -52,6 +53,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         posts,
         jobs,
         pipeline: Arc::new(Pipeline::new(&config.images)),
+        quota: Arc::new(Quota::new(config.quota.clone())),
         lifecycle,
         pending_ttl: (config.pending_upload_ttl_seconds > 0)
             .then(|| Duration::from_secs(config.pending_upload_ttl_seconds)),

@@ -4,6 +4,7 @@ use std::time::Duration;
 use imgup_jwt::CachedVerifier;
 use imgup_policy::{KeyMinter, UploadPolicy};
 
+use crate::limits::Quota;
 use crate::pipeline::Pipeline;
 use crate::storage::ObjectStorage;
 use crate::store::{ImageJobs, Lifecycle, PostStore};
@@ -14,6 +15,7 @@ pub struct AppState {
     pub posts: Arc<dyn PostStore>,
     pub jobs: Arc<dyn ImageJobs>,
     pub pipeline: Arc<Pipeline>,
+    pub quota: Arc<Quota>,
     pub lifecycle: Arc<dyn Lifecycle>,
     /// Pending uploads older than this are swept away; `None`: never.
     pub pending_ttl: Option<Duration>,

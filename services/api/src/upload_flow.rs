@@ -71,6 +71,7 @@ pub async fn start(
 ) -> Result<StartedUpload, ApiError> {
     let title = upload.title.map(check_title).transpose()?;
     let prepared = prepare(state, user, &upload)?;
+    state.quota.admit(state, user, prepared.valid.size).await?;
     let size_bytes = i64::try_from(prepared.valid.size)
         .map_err(|_| ApiError::Validation(ValidationError::FileTooLarge))?;
     let post = state

@@ -173,3 +173,94 @@ async fn a_raw_upload_key_is_readable_by_its_uploader_and_admins_only(pool: PgPo
         .unwrap();
     assert_eq!(lookalike.status(), StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn quotas_hold_at_upload_start_and_admins_are_exempt(pool: PgPool) {
+    let image = sample_image();
+    let size = image.len();
+    let app = TestApp::builder(pool)
+        .arg("--quota-user-posts=3")
+        .arg(format!("--quota-user-bytes={}", 10 * size))
+        .start()
+        .await;
+    let alice = app.tokens.user("alice");
+    // A ready post, a pending one, and a rejected one (which does not count).
+    app.upload_ready_post(&alice, "a.png", "image/png", image.clone())
+        .await;
+    app.create_post(&alice, "b.png", "image/png", size).await;
+    let bad = app.create_post(&alice, "c.png", "image/png", 40).await;
+    app.put(
+        bad["presignedUrl"].as_str().unwrap(),
+        "image/png",
+        vec![b'x'; 40],
+    )
+    .await;
+    let id = bad["id"].as_i64().unwrap();
+    let rejected = app
+        .post(&format!("/posts/{id}/complete"), &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let usage: Value = app
+        .get("/usage", &alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        usage,
+        serde_json::json!({"posts": 2, "bytes": 2 * size, "maxPosts": 3, "maxBytes": 10 * size})
+    );
+
+    // Too many bytes for what is left: refused, nothing recorded.
+    let big = app
+        .post("/posts", &alice)
+        .json(&serde_json::json!({ "filename": "big.png", "contentType": "image/png", "size": 9 * size }))
+        .send()
+        .await
+        .unwrap();
+    let body = support::error_body(big, StatusCode::FORBIDDEN).await;
+    assert_eq!(body["code"], "quota_exceeded");
+    // The third post fits; a fourth does not, nor a raw upload.
+    app.create_post(&alice, "d.png", "image/png", size).await;
+    let fourth = app
+        .post("/posts", &alice)
+        .json(&serde_json::json!({ "filename": "e.png", "contentType": "image/png", "size": size }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        support::error_body(fourth, StatusCode::FORBIDDEN).await["code"],
+        "quota_exceeded"
+    );
+    let raw = app
+        .post("/uploads", &alice)
+        .json(&serde_json::json!({ "filename": "f.png", "contentType": "image/png", "size": size }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        support::error_body(raw, StatusCode::FORBIDDEN).await["code"],
+        "quota_exceeded"
+    );
+    // Someone else, and an admin, are not held by alice's use.
+    app.create_post(&app.tokens.user("bob"), "g.png", "image/png", size)
+        .await;
+    let root = app.tokens.admin("root");
+    for n in 0..4 {
+        app.create_post(&root, &format!("r{n}.png"), "image/png", size)
+            .await;
+    }
+    let admin_usage: Value = app
+        .get("/usage", &root)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin_usage["maxPosts"], Value::Null);
+}

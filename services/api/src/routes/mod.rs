@@ -5,6 +5,7 @@ pub(crate) mod images;
 pub(crate) mod policy;
 pub(crate) mod posts;
 pub(crate) mod uploads;
+pub(crate) mod usage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -14,6 +15,7 @@ pub use images::ImageUrl;
 pub use policy::PolicyView;
 pub use posts::{PostCreated, PostList, PostView};
 pub use uploads::{UploadBody, UploadTicket};
+pub use usage::UsageView;
 
 use crate::openapi;
 use crate::state::AppState;
@@ -25,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/uploads", post(uploads::create))
         .route("/policy", get(policy::show))
+        .route("/usage", get(usage::show))
         .route("/images/{*key}", get(images::show))
         .route("/posts", post(posts::create).get(posts::list))
         .route("/posts/{id}", get(posts::show).delete(posts::delete))

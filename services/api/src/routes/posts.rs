@@ -157,6 +157,7 @@ fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
     responses(
         (status = 201, body = PostCreated),
         (status = 400, description = "`File too large`, `Unsupported file type` or another invalid field"),
+        (status = 403, description = "`quota_exceeded`: the caller keeps as much as `QUOTA_USER_POSTS` / `QUOTA_USER_BYTES` allow"),
     ))]
 pub async fn create(
     State(state): State<AppState>,

@@ -40,6 +40,7 @@ pub struct UploadTicket {
         (status = 200, body = UploadTicket),
         (status = 400, description = "`File too large`, `Unsupported file type` or another invalid field"),
         (status = 401, description = "missing or invalid token"),
+        (status = 403, description = "`quota_exceeded`"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,6 +54,10 @@ pub async fn create(
         title: None,
     };
     let prepared = upload_flow::prepare(&state, &user, &upload)?;
+    state
+        .quota
+        .admit_cached(&state, &user, prepared.valid.size)
+        .await?;
     Ok(Json(UploadTicket {
         presigned_url: prepared.presigned_url,
         object_key: prepared.key.to_string(),

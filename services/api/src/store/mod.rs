@@ -152,6 +152,8 @@ pub trait PostStore: Send + Sync {
     /// Moves a pending post to `processing` and queues its image job, in one
     /// transaction; `None` when it was not pending (or is gone).
     async fn queue_processing(&self, id: i64) -> Result<Option<Post>, StoreError>;
+    /// What `user_id` stores: posts that are not rejected, and their declared bytes.
+    async fn usage(&self, user_id: &str) -> Result<crate::limits::Usage, StoreError>;
     /// Removes a post; false when there was none.
     async fn delete(&self, id: i64) -> Result<bool, StoreError>;
     /// Succeeds when the database answers.

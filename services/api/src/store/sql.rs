@@ -153,6 +153,21 @@ macro_rules! sql_post_store {
                 one(row)
             }
 
+            async fn usage(&self, user_id: &str) -> Result<crate::limits::Usage, StoreError> {
+                let (posts, bytes): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(*), CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM posts \
+                     WHERE user_id = $1 AND status <> 'rejected'",
+                )
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(classify)?;
+                Ok(crate::limits::Usage {
+                    posts: u64::try_from(posts).unwrap_or(0),
+                    bytes: u64::try_from(bytes).unwrap_or(0),
+                })
+            }
+
             async fn delete(&self, id: i64) -> Result<bool, StoreError> {
                 let result = sqlx::query("DELETE FROM posts WHERE id = $1")
                     .bind(id)
