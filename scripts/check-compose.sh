@@ -186,11 +186,12 @@ image_defaults() {
   local kv
   for kv in MAX_IMAGE_WIDTH=10000 MAX_IMAGE_HEIGHT=10000 MAX_IMAGE_PIXELS=40000000 \
     MAX_ANIMATION_FRAMES=100 IMAGE_VARIANTS=thumb=320,medium=1280 VARIANT_FORMAT=webp \
+    QUOTA_USER_POSTS=1000 QUOTA_USER_BYTES=1073741824 PENDING_UPLOAD_TTL_SECONDS=86400 \
     'IMAGE_WORKERS=<unset>'; do
     inspect env "$tmp/dev.json" api "${kv%%=*}" "${kv#*=}" || return 1
   done
 }
-check "api gets the image-pipeline defaults, and no IMAGE_WORKERS unless set" image_defaults
+check "api gets the image-pipeline, quota and lifecycle defaults, and no IMAGE_WORKERS unless set" image_defaults
 workers() {
   { cat .env.example; echo IMAGE_WORKERS=3; } >"$tmp/env.workers"
   render "$tmp/env.workers" "$tmp/workers.json" && inspect env "$tmp/workers.json" api IMAGE_WORKERS 3
