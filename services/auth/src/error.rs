@@ -3,14 +3,33 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 
+/// Every error the service answers: `{"error": "<text>", "code": "<stable snake_case>"}`.
+/// The text is for people and may change; the code is for programs and does not.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("{0}")]
     BadRequest(String),
+    /// A malformed OAuth request (RFC 6749 §5.2 `invalid_request`), such as a
+    /// `code_verifier` that is not 43–128 unreserved characters.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// A one-time code that is unknown, used, expired or not the verifier's
+    /// (RFC 6749 §5.2 `invalid_grant`, a 400 at the code trade).
+    #[error("{0}")]
+    InvalidCode(String),
+    /// A refresh token that is unknown, expired, revoked or already used.
+    #[error("{0}")]
+    InvalidGrant(&'static str),
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("this account is disabled")]
+    UserDisabled,
+    #[error("{0}")]
     NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("{0}")]
     ProviderUnavailable(String),
     #[error("database unavailable")]
@@ -22,13 +41,34 @@ pub enum AuthError {
 impl AuthError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) | Self::InvalidRequest(_) | Self::InvalidCode(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Unauthorized(_) | Self::InvalidGrant(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::UserDisabled => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::DatabaseUnavailable | Self::ProviderUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code of the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidCode(_) | Self::InvalidGrant(_) => "invalid_grant",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::UserDisabled => "user_disabled",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::ProviderUnavailable(_) => "provider_unavailable",
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::Internal(_) => "internal",
         }
     }
 }
@@ -49,9 +89,10 @@ impl IntoResponse for AuthError {
         match &self {
             Self::Internal(err) => tracing::error!("internal error: {err:#}"),
             Self::DatabaseUnavailable => tracing::warn!("{self}"),
-            _ => tracing::debug!(%status, "{self}"),
+            _ => tracing::debug!(%status, code = self.code(), "{self}"),
         }
-        let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
+        let body = json!({ "error": self.to_string(), "code": self.code() });
+        let mut response = (status, Json(body)).into_response();
         match status {
             StatusCode::UNAUTHORIZED => {
                 response

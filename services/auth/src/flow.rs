@@ -238,7 +238,8 @@ pub async fn finish(
 /// Trades a native app's one-time code and PKCE verifier for its user. The
 /// code is spent by the attempt, right or wrong.
 pub async fn redeem(state: &AppState, code: &str, verifier: &str) -> Result<User, AuthError> {
-    let refused = || AuthError::BadRequest("unknown, used or expired code".into());
+    check_verifier(verifier)?;
+    let refused = || AuthError::InvalidCode("unknown, used or expired code".into());
     let stored = state
         .users
         .take_code(&code_hash(code))
@@ -250,11 +251,28 @@ pub async fn redeem(state: &AppState, code: &str, verifier: &str) -> Result<User
     let expected =
         PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.to_owned()));
     if expected.as_str() != stored.code_challenge {
-        return Err(AuthError::BadRequest(
+        return Err(AuthError::InvalidCode(
             "code_verifier does not match the code_challenge".into(),
         ));
     }
     state.users.get(stored.user_id).await?.ok_or_else(refused)
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`. Checked before
+/// the verifier reaches the PKCE code, which asserts the length.
+pub fn check_verifier(verifier: &str) -> Result<(), AuthError> {
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidRequest(
+            "code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' or '~'"
+                .into(),
+        ))
+    }
 }
 
 enum SignInFailure {

@@ -59,8 +59,18 @@ async fn the_app_gets_a_one_time_code_for_its_verifier_never_the_token(pool: PgP
     assert_eq!(param(&landing, "token"), None, "no token in the redirect");
     let code = param(&landing, "code").expect("a one-time code");
 
-    let (status, body) = trade(&auth, &code, verifier.secret()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let response = Client::new()
+        .post(auth.url("/auth/oauth/token"))
+        .form(&[
+            ("code", code.as_str()),
+            ("code_verifier", verifier.secret()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["user"]["email"], "ada@example.com");
     let user = me(&auth, body["access_token"].as_str().unwrap()).await;
@@ -69,6 +79,35 @@ async fn the_app_gets_a_one_time_code_for_its_verifier_never_the_token(pool: PgP
     // Spent: a second trade, even with the right verifier, is refused.
     let (status, body) = trade(&auth, &code, verifier.secret()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "invalid_grant");
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_short_long_or_foreign_verifier_is_a_400_not_a_panic(pool: PgPool) {
+    let issuer = OidcServer::start(&json!({
+        "sub": "google-ada", "email": "ada@example.com", "email_verified": true
+    }));
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let (start, verifier) = app_start("s");
+    let (landing, _) = sign_in(&auth, &mut Browser::new(), &start).await;
+    let code = param(&landing, "code").unwrap();
+    let non_ascii = "é".repeat(30); // 60 bytes, 30 characters, none of them allowed
+    for bad in [
+        String::new(),
+        "0123456789".to_owned(),
+        "a".repeat(200),
+        non_ascii,
+        format!("{}+/=", "a".repeat(43)),
+    ] {
+        let (status, body) = trade(&auth, &code, &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(body["code"], "invalid_request", "{bad:?}");
+        assert!(body["error"].as_str().unwrap().contains("code_verifier"));
+    }
+    // The malformed attempts were refused before the code was looked at: the
+    // service still answers, and the code still works with its verifier.
+    let (status, body) = trade(&auth, &code, verifier.secret()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
@@ -85,6 +124,7 @@ async fn a_code_without_its_verifier_is_worthless_and_spent(pool: PgPool) {
     let (status, body) = trade(&auth, &code, stranger.secret()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("code_verifier"));
+    assert_eq!(body["code"], "invalid_grant");
     // The wrong guess spent the code: the right verifier no longer helps.
     let (status, _) = trade(&auth, &code, verifier.secret()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -121,6 +161,7 @@ async fn a_code_without_its_verifier_is_worthless_and_spent(pool: PgPool) {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{form:?}");
         let body: Value = response.json().await.unwrap();
         assert!(body["error"].is_string());
+        assert_eq!(body["code"], "invalid_request", "{form:?}");
     }
 }
 

@@ -27,6 +27,7 @@ async fn a_database_outage_is_a_503_and_the_service_recovers(pool: PgPool) {
     assert!(during.headers().contains_key("retry-after"));
     let body: serde_json::Value = during.json().await.unwrap();
     assert_eq!(body["error"], "database unavailable");
+    assert_eq!(body["code"], "database_unavailable");
     assert_eq!(
         http.get(auth.url("/readyz")).send().await.unwrap().status(),
         StatusCode::SERVICE_UNAVAILABLE

@@ -17,6 +17,8 @@ async fn the_test_token_is_off_unless_the_environment_says_development(pool: PgP
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
 
     let explicit = TestAuth::start(pool, &["--environment=production".into()]).await;
     let response = http
@@ -38,14 +40,13 @@ async fn the_seed_token_flow_in_development(pool: PgPool) {
     )
     .await;
     let http = Client::new();
-    let issued: Value = http
+    let response = http
         .post(auth.url("/auth/oauth/test-token?email=test@example.com"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let issued: Value = response.json().await.unwrap();
     assert_eq!(issued["token_type"], "bearer");
     assert_eq!(issued["user"]["email"], "test@example.com");
     assert_eq!(issued["user"]["name"], "Test User");
@@ -117,6 +118,8 @@ async fn the_seed_token_flow_in_development(pool: PgPool) {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "bad_request", "{bad:?}");
     }
 }
 
@@ -141,7 +144,52 @@ async fn verify_and_me_refuse_bad_tokens(pool: PgPool) {
                 "{path} {token:?}"
             );
             assert_eq!(response.headers()["www-authenticate"], "Bearer");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["code"], "unauthorized", "{path} {token:?}");
         }
+    }
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn every_error_body_has_a_stable_code(pool: PgPool) {
+    let auth = TestAuth::start(pool, &[]).await;
+    let http = Client::new();
+    for (method, path, status, code) in [
+        ("GET", "/nowhere", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "GET",
+            "/auth/oauth/myspace",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "GET",
+            "/auth/oauth/google",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "GET",
+            "/auth/oauth/token",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "POST",
+            "/auth/oauth/token",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let response = http
+            .request(method.parse().unwrap(), auth.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], code, "{method} {path}: {body}");
+        assert!(body["error"].is_string(), "{method} {path}: {body}");
     }
 }
 

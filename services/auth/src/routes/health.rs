@@ -29,3 +29,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
 pub async fn not_found() -> AuthError {
     AuthError::NotFound("not found".into())
 }
+
+pub async fn method_not_allowed() -> AuthError {
+    AuthError::MethodNotAllowed
+}

@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .fallback(health::not_found)
+        .method_not_allowed_fallback(health::method_not_allowed)
         .with_state(state);
     imgup_telemetry::with_http_layers(routes)
 }

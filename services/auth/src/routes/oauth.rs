@@ -1,4 +1,3 @@
-use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use serde::Deserialize;
 use crate::error::AuthError;
 use crate::flow::{self, AppRequest, Callback, SIGN_IN_TTL_MINUTES};
 use crate::providers::ProviderKind;
-use crate::routes::tokens::TokenResponse;
+use crate::routes::tokens::{TokenResponse, Tokens, no_store};
 use crate::state::AppState;
 
 /// Ties a sign-in to the browser that began it; signed with `SESSION_SECRET`.
@@ -81,7 +80,10 @@ pub async fn callback(
     let kind = provider(&name)?;
     let binding = jar.get(BINDING_COOKIE).map(|c| c.value().to_owned());
     let target = flow::finish(&state, kind, callback, binding.as_deref()).await?;
-    Ok(found(target.as_str()))
+    // The target may carry a token or a one-time code.
+    let mut response = found(target.as_str());
+    no_store(&mut response);
+    Ok(response)
 }
 
 /// `POST /auth/oauth/token` (form: `code`, `code_verifier`): a native app
@@ -89,17 +91,17 @@ pub async fn callback(
 pub async fn token(
     State(state): State<AppState>,
     form: Result<Form<TokenRequest>, FormRejection>,
-) -> Result<Json<TokenResponse>, AuthError> {
-    let Form(request) = form.map_err(|err| AuthError::BadRequest(err.body_text()))?;
+) -> Result<Tokens, AuthError> {
+    let Form(request) = form.map_err(|err| AuthError::InvalidRequest(err.body_text()))?;
     if request
         .grant_type
         .as_deref()
         .is_some_and(|grant| grant != "authorization_code")
     {
-        return Err(AuthError::BadRequest(
+        return Err(AuthError::InvalidRequest(
             "grant_type must be authorization_code".into(),
         ));
     }
     let user = flow::redeem(&state, &request.code, &request.code_verifier).await?;
-    Ok(Json(TokenResponse::for_user(&state, &user)))
+    Ok(Tokens(TokenResponse::for_user(&state, &user)))
 }

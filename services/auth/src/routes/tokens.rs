@@ -1,6 +1,8 @@
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
-use http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, AUTHORIZATION, HeaderValue};
 use http::request::Parts;
 use imgup_jwt::{Claims, Role, VerifyError};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,24 @@ impl TokenResponse {
     }
 }
 
+/// A token response: JSON that no cache may keep (RFC 6749 §5.1).
+pub struct Tokens(pub TokenResponse);
+
+impl IntoResponse for Tokens {
+    fn into_response(self) -> Response {
+        let mut response = Json(self.0).into_response();
+        no_store(&mut response);
+        response
+    }
+}
+
+/// Marks a response that carries a token as not to be cached.
+pub fn no_store(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TestTokenQuery {
     email: Option<String>,
@@ -73,18 +93,19 @@ pub struct TestTokenQuery {
 /// `POST /auth/oauth/test-token?email=…`: development only; a 404 elsewhere.
 pub async fn test_token(
     State(state): State<AppState>,
-    Query(query): Query<TestTokenQuery>,
-) -> Result<Json<TokenResponse>, AuthError> {
+    query: Result<Query<TestTokenQuery>, QueryRejection>,
+) -> Result<Tokens, AuthError> {
     if !state.config.is_development() {
         return Err(AuthError::NotFound("not found".into()));
     }
+    let Query(query) = query.map_err(|err| AuthError::BadRequest(err.body_text()))?;
     let email = query
         .email
         .map(|e| e.trim().to_owned())
         .filter(|e| valid_email(e))
         .ok_or_else(|| AuthError::BadRequest("email must be an email address".into()))?;
     let user = state.users.upsert_by_email(&email, "Test User").await?;
-    Ok(Json(TokenResponse::for_user(&state, &user)))
+    Ok(Tokens(TokenResponse::for_user(&state, &user)))
 }
 
 fn valid_email(email: &str) -> bool {
