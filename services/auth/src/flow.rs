@@ -156,7 +156,8 @@ pub struct Callback {
     pub error: Option<String>,
 }
 
-/// Finishes a sign-in: where to send the browser, with `token` or `error` in
+/// Finishes a sign-in: where to send the browser, with `token`,
+/// `refresh_token` and `expires_in` (or a native app's `code`, or `error`) in
 /// the query. A state that is unknown, used, expired, or begun in another
 /// browser is refused outright, since then there is no trusted place to go.
 pub async fn finish(
@@ -217,11 +218,16 @@ pub async fn finish(
                     .await?;
                 Ok(redirect::with_param(target, "code", &code))
             }
-            None => Ok(redirect::with_param(
-                target,
-                "token",
-                &issue_token(state, &user),
-            )),
+            None => {
+                let refresh_token = crate::refresh::start(state, &user).await?;
+                let target = redirect::with_param(target, "token", &issue_token(state, &user));
+                let target = redirect::with_param(target, "refresh_token", &refresh_token);
+                Ok(redirect::with_param(
+                    target,
+                    "expires_in",
+                    &state.signer.ttl_seconds().to_string(),
+                ))
+            }
         },
         Err(SignInFailure::Database(err)) => Err(err),
         Err(SignInFailure::User(code, reason)) => {

@@ -9,17 +9,25 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::providers::Providers;
+use crate::sessions::{PgSessionStore, SessionStore, SqliteSessionStore};
 use crate::state::AppState;
 use crate::users::{PgUserStore, SqliteUserStore, UserStore};
 
 pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppState> {
     config.validate()?;
-    let users: Arc<dyn UserStore> = match db.into() {
-        Database::Postgres(pool) => Arc::new(PgUserStore::new(pool)),
-        Database::Sqlite(pool) => Arc::new(SqliteUserStore::new(pool)),
+    let (users, sessions): (Arc<dyn UserStore>, Arc<dyn SessionStore>) = match db.into() {
+        Database::Postgres(pool) => (
+            Arc::new(PgUserStore::new(pool.clone())),
+            Arc::new(PgSessionStore::new(pool)),
+        ),
+        Database::Sqlite(pool) => (
+            Arc::new(SqliteUserStore::new(pool.clone())),
+            Arc::new(SqliteSessionStore::new(pool)),
+        ),
     };
     Ok(AppState {
         users,
+        sessions,
         providers: Arc::new(
             Providers::new(&config.providers, &config.public_url).context("HTTP client")?,
         ),

@@ -6,12 +6,14 @@ use imgup_jwt::{JwtSigner, JwtVerifier};
 
 use crate::config::Config;
 use crate::providers::Providers;
+use crate::sessions::SessionStore;
 use crate::users::UserStore;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
     pub providers: Arc<Providers>,
     pub signer: Arc<JwtSigner>,
     pub verifier: Arc<JwtVerifier>,

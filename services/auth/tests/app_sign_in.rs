@@ -73,6 +73,11 @@ async fn the_app_gets_a_one_time_code_for_its_verifier_never_the_token(pool: PgP
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["user"]["email"], "ada@example.com");
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 40)
+    );
     let user = me(&auth, body["access_token"].as_str().unwrap()).await;
     assert_eq!(user["email"], "ada@example.com");
 

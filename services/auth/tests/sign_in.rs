@@ -62,6 +62,15 @@ async fn google_sign_in_sends_state_and_pkce_and_lands_with_a_token(pool: PgPool
         Some(format!("{FRONTEND}/auth/callback").as_str())
     );
     let token = param(&landing, "token").expect("a token in the landing URL");
+    let refresh_token = param(&landing, "refresh_token").expect("a refresh token beside it");
+    assert!(param(&landing, "expires_in").is_some_and(|s| s.parse::<u64>().is_ok()));
+    let refreshed = reqwest::Client::new()
+        .post(auth.url("/auth/token/refresh"))
+        .json(&json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), StatusCode::OK);
 
     let user = me(&auth, &token).await;
     assert_eq!(user["email"], "ada@example.com");

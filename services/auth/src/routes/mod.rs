@@ -15,6 +15,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oauth/token", post(oauth::token))
         .route("/auth/oauth/{provider}", get(oauth::begin))
         .route("/auth/oauth/{provider}/callback", get(oauth::callback))
+        .route("/auth/token/refresh", post(tokens::refresh))
+        .route("/auth/logout", post(tokens::logout))
         .route("/auth/verify", post(tokens::verify))
         .route("/auth/me", get(tokens::me))
         .route("/.well-known/jwks.json", get(tokens::jwks))

@@ -103,5 +103,5 @@ pub async fn token(
         ));
     }
     let user = flow::redeem(&state, &request.code, &request.code_verifier).await?;
-    Ok(Tokens(TokenResponse::for_user(&state, &user)))
+    Ok(Tokens(TokenResponse::sign_in(&state, &user).await?))
 }

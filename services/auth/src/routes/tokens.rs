@@ -1,7 +1,8 @@
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Query, State};
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::header::{self, AUTHORIZATION, HeaderValue};
 use http::request::Parts;
 use imgup_jwt::{Claims, Role, VerifyError};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AuthError;
 use crate::flow::issue_token;
+use crate::refresh;
 use crate::state::AppState;
 use crate::users::User;
 
@@ -47,17 +49,21 @@ pub struct UserView {
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
+    /// Seconds until `access_token` expires.
     pub expires_in: u64,
+    /// Trades for the next pair at `POST /auth/token/refresh`; single use.
+    pub refresh_token: String,
     pub user: UserView,
 }
 
 impl TokenResponse {
-    /// A fresh token for `user`.
-    pub fn for_user(state: &AppState, user: &User) -> Self {
+    /// A fresh access token for `user`, beside `refresh_token`.
+    pub fn new(state: &AppState, user: &User, refresh_token: String) -> Self {
         Self {
             access_token: issue_token(state, user),
             token_type: "bearer".into(),
             expires_in: state.signer.ttl_seconds(),
+            refresh_token,
             user: UserView {
                 user_id: user.id,
                 email: user.email.clone(),
@@ -65,6 +71,45 @@ impl TokenResponse {
             },
         }
     }
+
+    /// A sign-in's tokens: a new session for `user`.
+    pub async fn sign_in(state: &AppState, user: &User) -> Result<Self, AuthError> {
+        let refresh_token = refresh::start(state, user).await?;
+        Ok(Self::new(state, user, refresh_token))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+fn refresh_request(
+    body: Result<Json<RefreshRequest>, JsonRejection>,
+) -> Result<RefreshRequest, AuthError> {
+    body.map(|Json(request)| request)
+        .map_err(|err| AuthError::BadRequest(err.body_text()))
+}
+
+/// `POST /auth/token/refresh` `{refresh_token}`: the next pair; the presented
+/// refresh token is used up. Presented again, it revokes its whole session.
+pub async fn refresh(
+    State(state): State<AppState>,
+    body: Result<Json<RefreshRequest>, JsonRejection>,
+) -> Result<Tokens, AuthError> {
+    let request = refresh_request(body)?;
+    let (user, next) = refresh::rotate(&state, &request.refresh_token).await?;
+    Ok(Tokens(TokenResponse::new(&state, &user, next)))
+}
+
+/// `POST /auth/logout` `{refresh_token}`: ends the session (204, known or not).
+pub async fn logout(
+    State(state): State<AppState>,
+    body: Result<Json<RefreshRequest>, JsonRejection>,
+) -> Result<StatusCode, AuthError> {
+    let request = refresh_request(body)?;
+    refresh::end(&state, &request.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A token response: JSON that no cache may keep (RFC 6749 §5.1).
@@ -105,7 +150,7 @@ pub async fn test_token(
         .filter(|e| valid_email(e))
         .ok_or_else(|| AuthError::BadRequest("email must be an email address".into()))?;
     let user = state.users.upsert_by_email(&email, "Test User").await?;
-    Ok(Tokens(TokenResponse::for_user(&state, &user)))
+    Ok(Tokens(TokenResponse::sign_in(&state, &user).await?))
 }
 
 fn valid_email(email: &str) -> bool {
