@@ -160,6 +160,17 @@ impl Config {
             .any(|admin| !admin.is_empty() && admin.eq_ignore_ascii_case(email.trim()))
     }
 
+    /// The role a token for `user` carries: admin when an admin made them one
+    /// or when their email is in `ADMIN_EMAILS` (which always grants admin,
+    /// whatever the stored role says), else user.
+    pub fn role_of(&self, user: &crate::users::User) -> imgup_jwt::Role {
+        if user.role == "admin" || self.is_admin_email(&user.email) {
+            imgup_jwt::Role::Admin
+        } else {
+            imgup_jwt::Role::User
+        }
+    }
+
     /// Checks what clap cannot; the error names the variable.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.jwt.validate_for_signing()?;

@@ -3,7 +3,7 @@
 //! who it is, keep the user, issue a token, send the browser on).
 
 use chrono::{Duration, Utc};
-use imgup_jwt::{Role, TokenSubject};
+use imgup_jwt::TokenSubject;
 use oauth2::{
     AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError, Scope,
     TokenResponse,
@@ -203,7 +203,19 @@ pub async fn finish(
         Some(client_state) => redirect::with_param(target, "state", client_state),
         None => target,
     };
-    match sign_in(state, kind, &pending, &callback).await {
+    let signed_in = sign_in(state, kind, &pending, &callback)
+        .await
+        .and_then(|user| {
+            if user.disabled {
+                Err(SignInFailure::User(
+                    "user_disabled",
+                    "this account is disabled".into(),
+                ))
+            } else {
+                Ok(user)
+            }
+        });
+    match signed_in {
         Ok(user) => match &pending.code_challenge {
             Some(challenge) => {
                 let code = CsrfToken::new_random_len(32).into_secret();
@@ -261,7 +273,11 @@ pub async fn redeem(state: &AppState, code: &str, verifier: &str) -> Result<User
             "code_verifier does not match the code_challenge".into(),
         ));
     }
-    state.users.get(stored.user_id).await?.ok_or_else(refused)
+    let user = state.users.get(stored.user_id).await?.ok_or_else(refused)?;
+    if user.disabled {
+        return Err(AuthError::UserDisabled);
+    }
+    Ok(user)
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`. Checked before
@@ -343,17 +359,12 @@ fn user_failure(err: ProviderError) -> SignInFailure {
     }
 }
 
-/// A signed token for `user`, with the admin role when their email is listed.
+/// A signed token for `user`, with the role [`crate::Config::role_of`] gives.
 pub fn issue_token(state: &AppState, user: &User) -> String {
-    let role = if state.config.is_admin_email(&user.email) {
-        Role::Admin
-    } else {
-        Role::User
-    };
     state.signer.sign(&TokenSubject {
         user_id: user.id.to_string(),
         email: user.email.clone(),
         name: user.name.clone(),
-        role,
+        role: state.config.role_of(user),
     })
 }

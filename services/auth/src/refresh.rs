@@ -55,6 +55,11 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<(User, String),
     let hash = token_hash(presented);
     let stored = state.sessions.find(&hash).await?.ok_or(REFUSED)?;
     let user = state.users.get(stored.user_id).await?.ok_or(REFUSED)?;
+    if user.disabled {
+        // Disabling revoked the family already; say why, and make sure.
+        state.sessions.revoke_family(&stored.family_id, now).await?;
+        return Err(AuthError::UserDisabled);
+    }
     if stored.revoked_at.is_some() || stored.expires_at <= now {
         return Err(REFUSED);
     }

@@ -10,6 +10,24 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub name: Option<String>,
+    /// The role an admin set (`user` or `admin`); `ADMIN_EMAILS` grants admin
+    /// on top of it (see `Config::role_of`).
+    pub role: String,
+    /// A disabled user cannot sign in, refresh or get a test token.
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    /// The last sign-in that was let in (not refreshes).
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+/// The roles a user can be given.
+pub const ROLES: [&str; 2] = ["user", "admin"];
+
+/// What an admin changes about a user; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
 }
 
 /// A sign-in begun and not yet finished.
@@ -45,6 +63,10 @@ pub trait UserStore: Send + Sync {
     /// The user with this email, created when missing (development tokens).
     async fn upsert_by_email(&self, email: &str, name: &str) -> Result<User, sqlx::Error>;
     async fn get(&self, id: i64) -> Result<Option<User>, sqlx::Error>;
+    /// Up to `limit` users with ids above `after`, by id.
+    async fn list(&self, after: Option<i64>, limit: i64) -> Result<Vec<User>, sqlx::Error>;
+    /// Applies `change`; `None` when there is no such user.
+    async fn update(&self, id: i64, change: &UserChange) -> Result<Option<User>, sqlx::Error>;
     async fn save_sign_in(&self, pending: &PendingSignIn) -> Result<(), sqlx::Error>;
     /// Removes and returns the sign-in for `state`: each state works once.
     async fn take_sign_in(&self, state: &str) -> Result<Option<PendingSignIn>, sqlx::Error>;
@@ -52,6 +74,13 @@ pub trait UserStore: Send + Sync {
     /// Removes and returns the code with this hash: each code works once.
     async fn take_code(&self, code_hash: &str) -> Result<Option<SignInCode>, sqlx::Error>;
     async fn ping(&self) -> Result<(), sqlx::Error>;
+}
+
+/// The columns of a [`User`].
+macro_rules! user_columns {
+    () => {
+        "id, email, name, role, disabled, created_at, last_sign_in_at"
+    };
 }
 
 /// One implementation of [`UserStore`] in portable SQL, stamped out for each
@@ -77,7 +106,8 @@ macro_rules! sql_user_store {
                 let now = Utc::now();
                 let mut tx = self.pool.begin().await?;
                 let linked: Option<User> = sqlx::query_as(
-                    "SELECT u.id, u.email, u.name FROM oauth_accounts a JOIN users u ON u.id = a.user_id \
+                    "SELECT u.id, u.email, u.name, u.role, u.disabled, u.created_at, u.last_sign_in_at \
+                     FROM oauth_accounts a JOIN users u ON u.id = a.user_id \
                      WHERE a.provider = $1 AND a.provider_user_id = $2",
                 )
                 .bind(identity.provider)
@@ -86,10 +116,11 @@ macro_rules! sql_user_store {
                 .await?;
                 let user: User = match linked {
                     Some(user) => {
-                        sqlx::query_as(
-                            "UPDATE users SET name = COALESCE($2, name), updated_at = $3 WHERE id = $1 \
-                             RETURNING id, email, name",
-                        )
+                        sqlx::query_as(concat!(
+                            "UPDATE users SET name = COALESCE($2, name), updated_at = $3, \
+                             last_sign_in_at = CASE WHEN disabled THEN last_sign_in_at ELSE $3 END \
+                             WHERE id = $1 RETURNING ", user_columns!()
+                        ))
                         .bind(user.id)
                         .bind(&identity.name)
                         .bind(now)
@@ -98,12 +129,15 @@ macro_rules! sql_user_store {
                     }
                     None => {
                         // A verified email already known (another provider, a dev token) is the same person.
-                        sqlx::query_as(
-                            "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                        sqlx::query_as(concat!(
+                            "INSERT INTO users (email, name, created_at, updated_at, last_sign_in_at) \
+                             VALUES ($1, $2, $3, $3, $3) \
                              ON CONFLICT (lower(email)) DO UPDATE \
-                             SET name = COALESCE(EXCLUDED.name, users.name), updated_at = EXCLUDED.updated_at \
-                             RETURNING id, email, name",
-                        )
+                             SET name = COALESCE(EXCLUDED.name, users.name), updated_at = EXCLUDED.updated_at, \
+                             last_sign_in_at = CASE WHEN users.disabled THEN users.last_sign_in_at \
+                             ELSE EXCLUDED.updated_at END \
+                             RETURNING ", user_columns!()
+                        ))
                         .bind(&identity.email)
                         .bind(&identity.name)
                         .bind(now)
@@ -129,11 +163,14 @@ macro_rules! sql_user_store {
             }
 
             async fn upsert_by_email(&self, email: &str, name: &str) -> Result<User, sqlx::Error> {
-                sqlx::query_as(
-                    "INSERT INTO users (email, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-                     ON CONFLICT (lower(email)) DO UPDATE SET updated_at = EXCLUDED.updated_at \
-                     RETURNING id, email, name",
-                )
+                sqlx::query_as(concat!(
+                    "INSERT INTO users (email, name, created_at, updated_at, last_sign_in_at) \
+                     VALUES ($1, $2, $3, $3, $3) \
+                     ON CONFLICT (lower(email)) DO UPDATE SET updated_at = EXCLUDED.updated_at, \
+                     last_sign_in_at = CASE WHEN users.disabled THEN users.last_sign_in_at \
+                     ELSE EXCLUDED.updated_at END \
+                     RETURNING ", user_columns!()
+                ))
                 .bind(email)
                 .bind(name)
                 .bind(Utc::now())
@@ -142,10 +179,33 @@ macro_rules! sql_user_store {
             }
 
             async fn get(&self, id: i64) -> Result<Option<User>, sqlx::Error> {
-                sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
+                sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
+            }
+
+            async fn list(&self, after: Option<i64>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
+                sqlx::query_as(concat!(
+                    "SELECT ", user_columns!(), " FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after.unwrap_or(0))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+            }
+
+            async fn update(&self, id: i64, change: &UserChange) -> Result<Option<User>, sqlx::Error> {
+                sqlx::query_as(concat!(
+                    "UPDATE users SET role = COALESCE($2, role), disabled = COALESCE($3, disabled), \
+                     updated_at = $4 WHERE id = $1 RETURNING ", user_columns!()
+                ))
+                .bind(id)
+                .bind(&change.role)
+                .bind(change.disabled)
+                .bind(Utc::now())
+                .fetch_optional(&self.pool)
+                .await
             }
 
             async fn save_sign_in(&self, pending: &PendingSignIn) -> Result<(), sqlx::Error> {

@@ -3,7 +3,9 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use imgup_auth::providers::Identity;
-use imgup_auth::users::{PendingSignIn, PgUserStore, SignInCode, SqliteUserStore, UserStore};
+use imgup_auth::users::{
+    PendingSignIn, PgUserStore, SignInCode, SqliteUserStore, UserChange, UserStore,
+};
 use sqlx::PgPool;
 
 fn identity(provider: &'static str, subject: &str, email: &str, name: Option<&str>) -> Identity {
@@ -46,7 +48,9 @@ async fn behaves(store: &dyn UserStore) {
         .await
         .unwrap();
     assert_eq!(again.id, dev.id);
-    assert_eq!(store.get(dev.id).await.unwrap(), Some(dev.clone()));
+    // (the second sign-in moved last_sign_in_at on)
+    assert_eq!(store.get(dev.id).await.unwrap(), Some(again.clone()));
+    assert!(again.last_sign_in_at > dev.last_sign_in_at);
     assert_eq!(store.get(dev.id + 1000).await.unwrap(), None);
 
     // Signing in with a provider whose verified email is known is the same person.
@@ -82,7 +86,98 @@ async fn behaves(store: &dyn UserStore) {
         .await
         .unwrap();
     assert_ne!(grace.id, dev.id);
-    assert_eq!(store.get(grace.id).await.unwrap(), Some(grace));
+    assert_eq!(store.get(grace.id).await.unwrap(), Some(grace.clone()));
+
+    // New people are users, enabled, with their sign-in recorded.
+    assert_eq!((dev.role.as_str(), dev.disabled), ("user", false));
+    assert!(dev.last_sign_in_at.is_some_and(|at| at >= dev.created_at));
+
+    // Admins change roles and disable people; a disabled person's sign-ins
+    // are not recorded.
+    let promoted = store
+        .update(
+            dev.id,
+            &UserChange {
+                role: Some("admin".into()),
+                disabled: None,
+            },
+        )
+        .await
+        .unwrap()
+        .expect("a user");
+    assert_eq!(
+        (promoted.role.as_str(), promoted.disabled),
+        ("admin", false)
+    );
+    let disabled = store
+        .update(
+            dev.id,
+            &UserChange {
+                role: None,
+                disabled: Some(true),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((disabled.role.as_str(), disabled.disabled), ("admin", true));
+    let refused = store
+        .upsert_by_email("ada@example.com", "Ada")
+        .await
+        .unwrap();
+    assert_eq!(refused.last_sign_in_at, disabled.last_sign_in_at);
+    let refused = store
+        .upsert_oauth(&identity("github", "gh-1", "ada@new.example", None))
+        .await
+        .unwrap();
+    assert!(refused.disabled);
+    assert_eq!(refused.last_sign_in_at, disabled.last_sign_in_at);
+    let enabled = store
+        .update(
+            dev.id,
+            &UserChange {
+                role: Some("user".into()),
+                disabled: Some(false),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((enabled.role.as_str(), enabled.disabled), ("user", false));
+    assert!(
+        store
+            .update(dev.id + 1000, &UserChange::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .update(
+                dev.id,
+                &UserChange {
+                    role: Some("root".into()),
+                    disabled: None
+                }
+            )
+            .await
+            .is_err(),
+        "the database holds to the two roles"
+    );
+
+    // Listed by id, a page at a time.
+    let everyone = store.list(None, 10).await.unwrap();
+    assert_eq!(
+        everyone.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![dev.id, grace.id]
+    );
+    assert_eq!(store.list(None, 1).await.unwrap()[0].id, dev.id);
+    let rest = store.list(Some(dev.id), 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![grace.id]
+    );
+    assert!(store.list(Some(grace.id), 10).await.unwrap().is_empty());
 
     // A sign-in in flight comes back exactly once, as it was saved.
     let saved = PendingSignIn {

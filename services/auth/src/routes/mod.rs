@@ -2,10 +2,11 @@
 
 mod health;
 pub mod oauth;
+pub mod people;
 pub mod tokens;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 
 use crate::state::AppState;
 
@@ -17,6 +18,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oauth/{provider}/callback", get(oauth::callback))
         .route("/auth/token/refresh", post(tokens::refresh))
         .route("/auth/logout", post(tokens::logout))
+        .route("/auth/users", get(people::list))
+        .route("/auth/users/{id}", patch(people::update))
         .route("/auth/verify", post(tokens::verify))
         .route("/auth/me", get(tokens::me))
         .route("/.well-known/jwks.json", get(tokens::jwks))

@@ -150,6 +150,9 @@ pub async fn test_token(
         .filter(|e| valid_email(e))
         .ok_or_else(|| AuthError::BadRequest("email must be an email address".into()))?;
     let user = state.users.upsert_by_email(&email, "Test User").await?;
+    if user.disabled {
+        return Err(AuthError::UserDisabled);
+    }
     Ok(Tokens(TokenResponse::sign_in(&state, &user).await?))
 }
 
