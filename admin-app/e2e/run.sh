@@ -47,17 +47,28 @@ for _ in $(seq 1 100); do
 done
 admin_token=$(sed -n 's/^ *export TOKEN=//p' "$work/imgup.log")
 
-# A real photo-like image: a 640×400 gradient PNG (IMAGE_SIZE=WxH for another size).
-image=$work/sunset.png
+# A real image, drawn by ImageMagick (Debian's /usr/bin/convert, not any
+# stand-in earlier on the PATH): a 640×400 gradient PNG without ancillary
+# chunks, so that the cleaned original the API serves is the very file sent
+# (IMAGE_SIZE=WxH for another size; IMAGE_FORMAT=jpeg for a photo-like
+# plasma JPEG, as the grid benchmark uses).
 size=${IMAGE_SIZE:-640x400}
-convert -size "$size" gradient:'#f97316-#4f46e5' "$image"
+case ${IMAGE_FORMAT:-png} in
+  png)
+    image=$work/sunset.png
+    /usr/bin/convert -size "$size" gradient:'#f97316-#4f46e5' -strip -define png:exclude-chunk=all "$image" ;;
+  jpeg)
+    image=$work/photo.jpg
+    /usr/bin/convert -size "$size" -seed 7 plasma:fractal -strip -quality 85 "$image" ;;
+  *) echo "IMAGE_FORMAT is png or jpeg" >&2; exit 2 ;;
+esac
 
 # The app runs with a fresh home (settings, token file) and the services' URLs.
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME"
 export IMGUP_API_URL=http://127.0.0.1:$api IMGUP_AUTH_URL=http://127.0.0.1:$auth
 export IMGUP_ADMIN_TOKEN_STORE=file
-export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=${size%%x*}
+export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=${size%%x*} IMAGE_HEIGHT=${size##*x}
 xvfb-run -a -s "-screen 0 1200x800x24" bash -c '
   tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &
   driver=$!

@@ -1,7 +1,9 @@
 """The admin app end to end, in a real WebKit window (tauri-driver +
 WebKitWebDriver under Xvfb) against real services (`imgup dev`): sign in with
-a development token, upload a real image, see it ready, preview it rendered,
-download it, delete it. Screenshots of each screen go to $SCREENSHOTS."""
+a development token, upload a real image, see it ready with its thumbnail (the
+`thumb` variant, not the original), preview it (the `medium` variant, with its
+dimensions), download it, delete it. Screenshots of each screen go to
+$SCREENSHOTS."""
 
 import os
 import subprocess
@@ -66,7 +68,23 @@ def main():
         post_id = card.get_attribute("data-post-id")
         thumb = card.find_element(By.TAG_NAME, "img")
         driver.execute_script("arguments[0].scrollIntoView()", thumb)
-        wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb))
+        thumb_width = wait.until(
+            lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb))
+        expected_width = int(os.environ["IMAGE_WIDTH"])
+        expected_height = int(os.environ["IMAGE_HEIGHT"])
+        # The card shows the thumb variant (long side 320), not the original.
+        assert thumb.get_attribute("data-kind") == "thumb", thumb.get_attribute("data-kind")
+        thumb_src = thumb.get_attribute("src")
+        assert "/variants/" in thumb_src and "/thumb." in thumb_src, thumb_src
+        thumb_height = driver.execute_script("return arguments[0].naturalHeight", thumb)
+        assert thumb_width <= 320 and thumb_height <= 320, f"thumbnail {thumb_width}×{thumb_height}"
+        long_side = max(expected_width, expected_height)
+        want = (round(expected_width * min(320, long_side) / long_side),
+                round(expected_height * min(320, long_side) / long_side))
+        assert (thumb_width, thumb_height) == want, f"thumbnail {thumb_width}×{thumb_height}, expected {want}"
+        # Loaded: the BlurHash placeholder behind it is gone.
+        wait.until(lambda d: "thumb-loading" not in d.execute_script(
+            "return arguments[0].parentElement.className", thumb))
         time.sleep(0.5)
         shot("3-uploaded")
 
@@ -96,9 +114,19 @@ def main():
         width = WebDriverWait(driver, 30).until(
             lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
         )
-        expected = int(os.environ["IMAGE_WIDTH"])
-        assert width == expected, f"the preview rendered {width} px wide, the image is {expected}"
-        time.sleep(0.8)
+        # The medium variant (long side 1280, never upscaled), not the original.
+        assert image.get_attribute("data-kind") == "medium", image.get_attribute("data-kind")
+        medium_src = image.get_attribute("src")
+        assert "/variants/" in medium_src and "/medium." in medium_src, medium_src
+        expected = round(expected_width * min(1280, long_side) / long_side)
+        assert width == expected, f"the preview rendered {width} px wide, the medium variant is {expected}"
+        dimensions = driver.find_element(By.ID, "preview-dimensions").text
+        assert dimensions == f"{expected_width} × {expected_height} px", f"dimensions shown: {dimensions!r}"
+        assert driver.find_element(By.ID, "open-original").is_displayed(), "no Open original button"
+        # Painted: the placeholder behind the image has been dropped.
+        wait.until(lambda d: d.execute_script(
+            "return arguments[0].parentElement.style.backgroundImage === ''", image))
+        time.sleep(1.5)
         shot("4-preview")
 
         # Download: the presigned GET with as_download, saved under ~/Downloads.
@@ -118,7 +146,8 @@ def main():
         )
         gone = driver.find_elements(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
         assert not gone, "the deleted post is still listed"
-        print(f"end-to-end passed: post {post_id} uploaded, previewed ({width} px), deleted")
+        print(f"end-to-end passed: post {post_id} uploaded, thumbnail {thumb_width}×{thumb_height}, "
+              f"previewed ({width} px, {dimensions}), downloaded, deleted")
     finally:
         driver.quit()
 
