@@ -3,9 +3,19 @@ use std::net::SocketAddr;
 use imgup_jwt::JwtSettings;
 use imgup_telemetry::LogFormat;
 
+/// Access-token lifetime when `JWT_EXPIRE_MINUTES` is unset.
+pub const DEFAULT_EXPIRE_MINUTES: &str = "60";
+/// … and with `ENVIRONMENT=development`.
+pub const DEVELOPMENT_EXPIRE_MINUTES: &str = "1440";
+
 /// The auth service's settings, from the contract's environment variables.
 #[derive(Clone, clap::Parser)]
 #[command(name = "imgup-auth", version, about = "imgup's auth service")]
+// Access tokens are short here, since sessions refresh them: an hour unless
+// JWT_EXPIRE_MINUTES says otherwise, a day in development (`imgup dev`).
+#[command(mut_arg("expire_minutes", |arg| arg
+    .default_value(DEFAULT_EXPIRE_MINUTES)
+    .default_value_if("environment", "development", Some(DEVELOPMENT_EXPIRE_MINUTES))))]
 pub struct Config {
     #[arg(
         long,

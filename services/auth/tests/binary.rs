@@ -109,6 +109,16 @@ async fn the_binary_serves_logs_no_secrets_and_stops_on_sigterm(pool: PgPool) {
         .await
         .unwrap();
     let token = issued["access_token"].as_str().unwrap().to_owned();
+    // ENVIRONMENT=development from the environment keeps a day's tokens.
+    assert_eq!(issued["expires_in"], 86400);
+    let refresh_token = issued["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = http
+        .post(format!("{base}/auth/token/refresh"))
+        .json(&serde_json::json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), reqwest::StatusCode::OK);
     let me = http
         .get(format!("{base}/auth/me"))
         .bearer_auth(&token)
@@ -140,6 +150,7 @@ async fn the_binary_serves_logs_no_secrets_and_stops_on_sigterm(pool: PgPool) {
     }
     for secret in [
         token.as_str(),
+        refresh_token.as_str(),
         TEST_JWT_SECRET,
         SESSION_SECRET,
         GOOGLE_SECRET,

@@ -210,3 +210,49 @@ async fn a_refresh_reads_the_email_and_role_afresh(pool: PgPool) {
     assert_eq!(claims.email, "root@new.example");
     assert_eq!(body["user"]["email"], "root@new.example");
 }
+
+#[tokio::test]
+async fn access_tokens_last_an_hour_unless_set_or_in_development() {
+    use clap::Parser;
+    let base = [
+        "imgup-auth",
+        "--database-url=postgres://unused.invalid/unused",
+        "--session-secret=x",
+    ];
+    let minutes = |extra: &[&str]| {
+        let args = base.iter().chain(extra).copied();
+        imgup_auth::Config::try_parse_from(args)
+            .unwrap()
+            .jwt
+            .expire_minutes
+    };
+    assert_eq!(minutes(&[]), 60);
+    assert_eq!(minutes(&["--environment=production"]), 60);
+    assert_eq!(minutes(&["--environment=development"]), 1440);
+    assert_eq!(minutes(&["--jwt-expire-minutes=15"]), 15);
+    assert_eq!(
+        minutes(&["--environment=development", "--jwt-expire-minutes=5"]),
+        5
+    );
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_production_sign_in_says_its_token_lasts_an_hour(pool: PgPool) {
+    let issuer = support::OidcServer::start(&json!({
+        "sub": "g-1", "email": "ada@example.com", "email_verified": true
+    }));
+    let auth = TestAuth::start(pool, &support::google_args(&issuer.url)).await;
+    let (landing, _) =
+        support::sign_in(&auth, &mut support::Browser::new(), "/auth/oauth/google").await;
+    assert_eq!(
+        support::param(&landing, "expires_in").as_deref(),
+        Some("3600")
+    );
+    let token = support::param(&landing, "token").unwrap();
+    let claims = auth.state.verifier.verify(&token).await.unwrap();
+    assert_eq!(claims.exp - claims.iat, 3600);
+    let refresh_token = support::param(&landing, "refresh_token").unwrap();
+    let (status, body) = refresh(&auth, &refresh_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["expires_in"], 3600);
+}
