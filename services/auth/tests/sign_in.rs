@@ -368,3 +368,48 @@ async fn unknown_and_unconfigured_providers_are_404(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_provider_list_names_only_what_is_configured(pool: PgPool) {
+    let providers = |auth: &TestAuth| {
+        let url = auth.url("/auth/providers");
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let bare = TestAuth::start(pool.clone(), &[]).await;
+    assert_eq!(
+        providers(&bare).await,
+        json!({ "providers": [], "testToken": false })
+    );
+
+    let mut args = google_args("http://127.0.0.1:9");
+    args.extend([
+        "--environment=development".to_owned(),
+        "--oidc-issuer-url=http://127.0.0.1:9/issuer".to_owned(),
+        "--oidc-client-id=oidc-client".to_owned(),
+        "--oidc-client-secret=oidc-secret".to_owned(),
+        // An id without a secret is not a configured provider.
+        "--github-client-id=gh-client".to_owned(),
+    ]);
+    let some = TestAuth::start(pool.clone(), &args).await;
+    assert_eq!(
+        providers(&some).await,
+        json!({ "providers": ["google", "oidc"], "testToken": true })
+    );
+
+    let github = TestAuth::start(
+        pool,
+        &[
+            "--github-client-id=gh-client".into(),
+            "--github-client-secret=gh-secret".into(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        providers(&github).await,
+        json!({ "providers": ["github"], "testToken": false })
+    );
+}

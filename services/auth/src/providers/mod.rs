@@ -131,6 +131,23 @@ impl Providers {
         })
     }
 
+    /// The providers with their settings in place, in a stable order. (An
+    /// OIDC issuer that is down still counts: it is configured.)
+    pub fn configured(&self) -> Vec<ProviderKind> {
+        let s = &self.settings;
+        let mut kinds = Vec::new();
+        if credentials(&s.google_client_id, &s.google_client_secret).is_some() {
+            kinds.push(ProviderKind::Google);
+        }
+        if credentials(&s.github_client_id, &s.github_client_secret).is_some() {
+            kinds.push(ProviderKind::Github);
+        }
+        if self.oidc.is_some() && credentials(&s.oidc_client_id, &s.oidc_client_secret).is_some() {
+            kinds.push(ProviderKind::Oidc);
+        }
+        kinds
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }

@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
+        .route("/auth/providers", get(oauth::providers))
         .route("/auth/oauth/test-token", post(tokens::test_token))
         .route("/auth/oauth/token", post(oauth::token))
         .route("/auth/oauth/{provider}", get(oauth::begin))

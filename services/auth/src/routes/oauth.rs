@@ -1,10 +1,11 @@
+use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use http::{StatusCode, header};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AuthError;
 use crate::flow::{self, AppRequest, Callback, SIGN_IN_TTL_MINUTES};
@@ -104,4 +105,26 @@ pub async fn token(
     }
     let user = flow::redeem(&state, &request.code, &request.code_verifier).await?;
     Ok(Tokens(TokenResponse::sign_in(&state, &user).await?))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderList {
+    /// `google`, `github`, `oidc`: only those configured.
+    pub providers: Vec<String>,
+    /// Whether `POST /auth/oauth/test-token` is open (development).
+    pub test_token: bool,
+}
+
+/// `GET /auth/providers`: what a sign-in page can offer; no auth needed.
+pub async fn providers(State(state): State<AppState>) -> Json<ProviderList> {
+    Json(ProviderList {
+        providers: state
+            .providers
+            .configured()
+            .into_iter()
+            .map(|kind| kind.name().to_owned())
+            .collect(),
+        test_token: state.config.is_development(),
+    })
 }
