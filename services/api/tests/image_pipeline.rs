@@ -59,11 +59,7 @@ async fn uploaded_post(
 }
 
 async fn complete(app: &TestApp, token: &str, post: &Value) -> reqwest::Response {
-    let id = post["id"].as_i64().unwrap();
-    app.post(&format!("/posts/{id}/complete"), token)
-        .send()
-        .await
-        .unwrap()
+    app.complete(token, post["id"].as_i64().unwrap()).await
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
@@ -138,14 +134,7 @@ async fn a_phone_photo_is_served_upright_without_its_location_camera_or_author(p
     }
 
     // The list carries the same fields, so a grid needs no other call.
-    let list: Value = app
-        .get("/posts", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/posts", &token).await;
     let listed = &list["items"][0];
     assert_eq!(listed["width"], 40);
     assert!(listed["variants"]["thumb"]["url"].is_string());
@@ -253,14 +242,7 @@ async fn hostile_files_are_rejected_with_a_code_and_deleted(pool: PgPool) {
         );
         assert!(!app.object_exists(key).await, "{name}: nothing is served");
         let id = post["id"].as_i64().unwrap();
-        let shown: Value = app
-            .get(&format!("/posts/{id}"), &token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let shown = app.get_json(&format!("/posts/{id}"), &token).await;
         assert_eq!(shown["status"], "rejected");
         assert_eq!(shown["rejectionCode"], code);
         assert_eq!(shown["rejectionReason"], body["error"]);
@@ -304,24 +286,10 @@ async fn a_put_through_the_old_url_after_ready_changes_nothing_served(pool: PgPo
     let again: Value = complete(&app, &token, &post).await.json().await.unwrap();
     assert_eq!(again["status"], "ready");
     let id = post["id"].as_i64().unwrap();
-    let shown: Value = app
-        .get(&format!("/posts/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = app.get_json(&format!("/posts/{id}"), &token).await;
     assert_eq!(fetch(&app, &shown["url"]).await, served);
     let key = post["objectKey"].as_str().unwrap();
-    let image_url: Value = app
-        .get(&format!("/images/{key}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let image_url = app.get_json(&format!("/images/{key}"), &token).await;
     assert_eq!(fetch(&app, &image_url["url"]).await, served);
 }
 
@@ -353,14 +321,7 @@ async fn the_raw_flow_serves_a_cleaned_image_and_refuses_a_bad_one(pool: PgPool)
         photo,
     )
     .await;
-    let view: Value = app
-        .get(&format!("/images/{key}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = app.get_json(&format!("/images/{key}"), &token).await;
     let served = fetch(&app, &view["url"]).await;
     assert_eq!(
         dimensions(&served, imgup_imaging::ImageFormat::Jpeg),
@@ -515,14 +476,7 @@ async fn a_job_whose_worker_died_is_finished_by_another(pool: PgPool) {
     app.start_workers();
     let id = post["id"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let shown: Value = app
-        .get(&format!("/posts/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = app.get_json(&format!("/posts/{id}"), &token).await;
     assert_eq!(shown["status"], "processing", "nobody takes a leased job");
     assert_eq!(app.settled_post(&token, id).await["status"], "ready");
     app.kill_workers();
@@ -581,14 +535,7 @@ async fn an_s3_outage_during_processing_is_retried_until_ready(pool: PgPool) {
     app.start_workers();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let id = post["id"].as_i64().unwrap();
-    let shown: Value = app
-        .get(&format!("/posts/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = app.get_json(&format!("/posts/{id}"), &token).await;
     assert_eq!(
         shown["status"], "processing",
         "a transient failure rejects nothing"
@@ -619,14 +566,7 @@ async fn a_full_queue_answers_503_with_retry_after(pool: PgPool) {
         "busy"
     );
     let id = second["id"].as_i64().unwrap();
-    let shown: Value = app
-        .get(&format!("/posts/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = app.get_json(&format!("/posts/{id}"), &token).await;
     assert_eq!(
         shown["status"], "pending",
         "the client may complete it later"

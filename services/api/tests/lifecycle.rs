@@ -115,14 +115,7 @@ async fn abandoned_uploads_go_after_the_ttl_and_nothing_wanted_does(pool: PgPool
         .await
         .unwrap();
     assert_eq!(still.status(), StatusCode::OK);
-    let ready_now: Value = app
-        .get(&format!("/posts/{ready_id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready_now = app.get_json(&format!("/posts/{ready_id}"), &token).await;
     assert_eq!(ready_now["status"], "ready");
     // A second pass finds nothing more.
     assert_eq!(
@@ -227,14 +220,7 @@ async fn gc_finds_and_repairs_drift_between_the_database_and_the_bucket(pool: Pg
     );
     repair(&app.state, &drift).await.unwrap();
     assert!(!app.object_exists(orphan).await);
-    let shown: Value = app
-        .get(&format!("/posts/{lost_id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = app.get_json(&format!("/posts/{lost_id}"), &token).await;
     assert_eq!(shown["status"], "rejected");
     assert_eq!(shown["rejectionCode"], "missing_object");
     assert!(app.object_exists(kept["objectKey"].as_str().unwrap()).await);

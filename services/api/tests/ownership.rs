@@ -47,25 +47,11 @@ async fn other_users_get_404_and_change_nothing(pool: PgPool) {
         .unwrap();
     error_of(delete, StatusCode::NOT_FOUND).await;
 
-    let list: Value = app
-        .get("/posts", &bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/posts", &bob).await;
     assert_eq!(list["items"], serde_json::json!([]));
 
     assert!(app.object_exists(key).await, "bob's delete removed nothing");
-    let still: Value = app
-        .get(&format!("/posts/{id}"), &alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let still = app.get_json(&format!("/posts/{id}"), &alice).await;
     assert_eq!(still["status"], "ready");
 }
 
@@ -80,14 +66,7 @@ async fn an_admin_sees_and_deletes_everyones_posts(pool: PgPool) {
         .await;
     let b = app.create_post(&bob, "b.png", "image/png", 10).await;
 
-    let list: Value = app
-        .get("/posts", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/posts", &admin).await;
     let owners: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -202,14 +181,7 @@ async fn quotas_hold_at_upload_start_and_admins_are_exempt(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let usage: Value = app
-        .get("/usage", &alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let usage = app.get_json("/usage", &alice).await;
     assert_eq!(
         usage,
         serde_json::json!({"posts": 2, "bytes": 2 * size, "maxPosts": 3, "maxBytes": 10 * size})
@@ -254,13 +226,6 @@ async fn quotas_hold_at_upload_start_and_admins_are_exempt(pool: PgPool) {
         app.create_post(&root, &format!("r{n}.png"), "image/png", size)
             .await;
     }
-    let admin_usage: Value = app
-        .get("/usage", &root)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin_usage = app.get_json("/usage", &root).await;
     assert_eq!(admin_usage["maxPosts"], Value::Null);
 }

@@ -129,10 +129,7 @@ async fn put_directly(app: &TestApp, key: &str, content_type: &str, bytes: Vec<u
 }
 
 async fn complete(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
-    app.post(&format!("/posts/{id}/complete"), token)
-        .send()
-        .await
-        .unwrap()
+    app.complete(token, id).await
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]

@@ -64,6 +64,25 @@ impl TestApp {
         self.http.delete(self.url(path)).bearer_auth(token)
     }
 
+    /// A GET's JSON body, whatever its status.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /posts/{id}/complete`.
+    pub async fn complete(&self, token: &str, id: i64) -> Response {
+        self.post(&format!("/posts/{id}/complete"), token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `POST /posts` for `bytes`' length; returns the created post.
     pub async fn create_post(
         &self,
@@ -144,14 +163,7 @@ impl TestApp {
     /// Waits until the post has left `processing` (at most 20 s).
     pub async fn settled_post(&self, token: &str, id: i64) -> Value {
         for _ in 0..200 {
-            let post: Value = self
-                .get(&format!("/posts/{id}"), token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let post = self.get_json(&format!("/posts/{id}"), token).await;
             if post["status"] != "processing" {
                 return post;
             }
