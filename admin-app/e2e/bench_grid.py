@@ -65,15 +65,27 @@ def seed(token, image, ext):
         assert status == "ready", f"post {post_id} is {status}"
 
 
-def rss_mib():
-    """Resident memory of the app and its WebKit helper processes."""
+PROCESSES = ("imgup-admin", "WebKitWebProces", "WebKitNetworkPr")
+
+
+def rss_by_process():
+    """Resident memory (MiB) of the app and of its WebKit helper processes."""
     out = subprocess.run(["ps", "-eo", "rss=,comm="], capture_output=True, text=True).stdout
-    total = 0
+    sizes = dict.fromkeys(PROCESSES, 0.0)
     for line in out.splitlines():
         rss, _, comm = line.strip().partition(" ")
-        if comm.startswith(("imgup-admin", "WebKitWebProces", "WebKitNetworkPr")):
-            total += int(rss)
-    return total / 1024
+        for name in PROCESSES:
+            if comm.startswith(name):
+                sizes[name] += int(rss) / 1024
+    return sizes
+
+
+def rss_mib():
+    return sum(rss_by_process().values())
+
+
+def breakdown(sizes):
+    return ", ".join(f"{name} {mib:.0f}" for name, mib in sizes.items())
 
 
 def main():
@@ -92,7 +104,8 @@ def main():
     try:
         wait.until(EC.element_to_be_clickable((By.ID, "test-token-email"))).send_keys(EMAIL)
         time.sleep(1.0)
-        idle_rss = rss_mib()
+        idle = rss_by_process()
+        idle_rss = sum(idle.values())
         signed_in = time.monotonic()
         driver.find_element(By.ID, "test-token-sign-in").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#posts-grid [data-post-id]")))
@@ -138,8 +151,10 @@ def main():
               f"({kinds or 'none'}, at most {widest} px wide)")
         print(f"main-thread lag while scrolling ({len(lags)} probes): median {statistics.median(lags):.1f} ms, "
               f"p95 {p95:.1f} ms, longest {lags[-1]:.1f} ms, over 50 ms: {sum(lag > 50 for lag in lags)}")
+        after = rss_by_process()
         print(f"resident memory (app + WebKit processes): {idle_rss:.0f} MiB at the sign-in screen, "
-              f"{rss_mib():.0f} MiB with {count} posts scrolled through")
+              f"{sum(after.values()):.0f} MiB with {count} posts scrolled through")
+        print(f"  by process, MiB: sign-in {breakdown(idle)}; after {breakdown(after)}")
     finally:
         driver.quit()
 
