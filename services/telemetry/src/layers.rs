@@ -6,15 +6,21 @@ use http::{HeaderName, Request, StatusCode, header};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Longest a request may take, body included, before it is answered 408: past
+/// the longest wait a handler does on purpose (`COMPLETE_WAIT_MS`, at most 60 s).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
 /// Wraps a router in the layers every service wants, outermost first: a request
 /// id (kept from the client or made up) echoed in the response, a trace span per
-/// request carrying that id, credentials hidden from logs, and a panic guard that
-/// answers 500 with a JSON error instead of dropping the connection.
+/// request carrying that id, credentials hidden from logs, a panic guard that
+/// answers 500 with a JSON error instead of dropping the connection, and a
+/// deadline for the whole request.
 pub fn with_http_layers(router: Router) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
@@ -36,6 +42,10 @@ pub fn with_http_layers(router: Router) -> Router {
         // its id through the span.
         .on_response(DefaultOnResponse::new().level(Level::DEBUG));
     router
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(trace)
         .layer(SetSensitiveRequestHeadersLayer::new([

@@ -4,8 +4,10 @@
 
 mod layers;
 mod logs;
+mod server;
 mod shutdown;
 
 pub use layers::with_http_layers;
 pub use logs::{LogFormat, init_logs};
-pub use shutdown::{serve, shutdown_signal};
+pub use server::{EdgeLimits, PeerAddr, serve, serve_with};
+pub use shutdown::shutdown_signal;

@@ -1,6 +1,3 @@
-use axum::Router;
-use tokio::net::TcpListener;
-
 /// Resolves on SIGTERM (what Kubernetes and compose send) or Ctrl-C.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -22,15 +19,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received, draining connections");
-}
-
-/// Serves `router` until `shutdown` resolves, then lets open requests finish.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
