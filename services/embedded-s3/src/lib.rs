@@ -5,12 +5,18 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; past this, new ones wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub struct EmbeddedS3Config {
@@ -67,14 +73,23 @@ impl EmbeddedS3 {
         let service = builder.build();
         let addr = listener.local_addr().map_err(EmbeddedS3Error::Listen)?;
         let task = tokio::spawn(async move {
-            let http = ConnBuilder::new(TokioExecutor::new());
+            let mut http = ConnBuilder::new(TokioExecutor::new());
+            // A client that has not sent its request head by then is dropped (slowloris).
+            http.http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
             // Dropping the set (when this task is aborted) aborts every connection.
             let mut connections = JoinSet::new();
             loop {
+                while connections.len() >= MAX_CONNECTIONS {
+                    connections.join_next().await;
+                }
                 let socket = match listener.accept().await {
                     Ok((socket, _)) => socket,
                     Err(err) => {
+                        // Out of file descriptors and the like: wait rather than spin.
                         tracing::warn!(%err, "embedded S3: accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
                 };
