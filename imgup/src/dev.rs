@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser as _;
-use imgup_api::config::{ImageSettings, PolicySettings, QuotaSettings, S3Settings};
+use imgup_api::config::{
+    ImageSettings, PolicySettings, QuotaSettings, RateLimitSettings, S3Settings,
+};
 use imgup_embedded_s3::{EmbeddedS3, EmbeddedS3Config};
 use imgup_jwt::{JwtSettings, Role, TokenSubject};
 use imgup_telemetry::LogFormat;
@@ -86,6 +88,11 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         policy: PolicySettings::default(),
         images: ImageSettings::default(),
         quota: QuotaSettings::default(),
+        // One person on their own machine: no rate limit.
+        rate_limit: RateLimitSettings {
+            user_per_minute: 0,
+            ..RateLimitSettings::default()
+        },
         pending_upload_ttl_seconds: 86_400,
         command: None,
     };
@@ -101,6 +108,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         format!("--bind-addr={auth_addr}"),
         format!("--database-url={database_url}"),
         "--environment=development".to_owned(),
+        // One person on their own machine: no rate limit.
+        "--rate-limit-ip-per-minute=0".to_owned(),
         format!("--public-url=http://{auth_addr}"),
         format!(
             "--session-secret={}",

@@ -4,7 +4,7 @@ use std::time::Duration;
 use imgup_imaging::{Presets, VariantFormat};
 use imgup_jwt::JwtSettings;
 
-pub use crate::limits::QuotaSettings;
+pub use crate::limits::{QuotaSettings, RateLimitSettings};
 use imgup_policy::{ImageFormat, UploadPolicy, parse_mime_list};
 use imgup_telemetry::LogFormat;
 
@@ -50,6 +50,8 @@ pub struct Config {
     pub images: ImageSettings,
     #[command(flatten)]
     pub quota: QuotaSettings,
+    #[command(flatten)]
+    pub rate_limit: RateLimitSettings,
     /// Uploads still pending after this many seconds are deleted with their
     /// object, and so are raw uploads nobody read (0: never).
     #[arg(
@@ -89,6 +91,7 @@ impl std::fmt::Debug for Config {
             .field("policy", &self.policy)
             .field("images", &self.images)
             .field("quota", &self.quota)
+            .field("rate_limit", &self.rate_limit)
             .field(
                 "pending_upload_ttl_seconds",
                 &self.pending_upload_ttl_seconds,

@@ -31,6 +31,9 @@ pub enum ApiError {
     /// The caller keeps as much as their quota allows.
     #[error("{0}")]
     QuotaExceeded(String),
+    /// The caller started too many uploads this minute.
+    #[error("too many requests; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
     /// The image queue is full; ask again shortly.
     #[error("too many images are waiting to be processed")]
     Busy,
@@ -55,6 +58,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::QuotaExceeded(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::Rejected { .. } | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -78,6 +82,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
             Self::QuotaExceeded(_) => "quota_exceeded",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Conflict(code, _) => code,
             Self::Rejected { code, .. } => code,
             Self::Processing => "processing",
@@ -116,6 +121,11 @@ impl IntoResponse for ApiError {
                     "5"
                 };
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                if let Self::RateLimited { retry_after } = self {
+                    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+                }
             }
             _ => {}
         }

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::lifecycle;
-use crate::limits::Quota;
+use crate::limits::{Quota, UploadRate};
 use crate::pipeline::{self, Pipeline};
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
@@ -54,6 +54,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         jobs,
         pipeline: Arc::new(Pipeline::new(&config.images)),
         quota: Arc::new(Quota::new(config.quota.clone())),
+        upload_rate: Arc::new(UploadRate::new(&config.rate_limit).context("REDIS_URL")?),
         lifecycle,
         pending_ttl: (config.pending_upload_ttl_seconds > 0)
             .then(|| Duration::from_secs(config.pending_upload_ttl_seconds)),

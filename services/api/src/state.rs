@@ -4,7 +4,7 @@ use std::time::Duration;
 use imgup_jwt::CachedVerifier;
 use imgup_policy::{KeyMinter, UploadPolicy};
 
-use crate::limits::Quota;
+use crate::limits::{Quota, UploadRate};
 use crate::pipeline::Pipeline;
 use crate::storage::ObjectStorage;
 use crate::store::{ImageJobs, Lifecycle, PostStore};
@@ -16,6 +16,8 @@ pub struct AppState {
     pub jobs: Arc<dyn ImageJobs>,
     pub pipeline: Arc<Pipeline>,
     pub quota: Arc<Quota>,
+    /// Upload starts a minute per user.
+    pub upload_rate: Arc<UploadRate>,
     pub lifecycle: Arc<dyn Lifecycle>,
     /// Pending uploads older than this are swept away; `None`: never.
     pub pending_ttl: Option<Duration>,

@@ -73,6 +73,8 @@ pub struct Config {
     pub admin_emails: Vec<String>,
     #[command(flatten)]
     pub providers: ProviderSettings,
+    #[command(flatten)]
+    pub rate_limit: crate::rate::RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -202,6 +204,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url.as_str())
             .field("frontend_url", &self.frontend_url.as_str())
             .field("jwt", &self.jwt)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }

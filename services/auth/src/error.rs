@@ -32,6 +32,9 @@ pub enum AuthError {
     MethodNotAllowed,
     #[error("{0}")]
     ProviderUnavailable(String),
+    /// Too many requests from the client's address this minute.
+    #[error("too many requests; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
     #[error("database unavailable")]
     DatabaseUnavailable,
     #[error("internal error")]
@@ -48,6 +51,7 @@ impl AuthError {
             Self::Forbidden(_) | Self::UserDisabled => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::DatabaseUnavailable | Self::ProviderUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -66,6 +70,7 @@ impl AuthError {
             Self::UserDisabled => "user_disabled",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::RateLimited { .. } => "rate_limited",
             Self::ProviderUnavailable(_) => "provider_unavailable",
             Self::DatabaseUnavailable => "database_unavailable",
             Self::Internal(_) => "internal",
@@ -103,6 +108,13 @@ impl IntoResponse for AuthError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                if let Self::RateLimited { retry_after } = self {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+                }
             }
             _ => {}
         }

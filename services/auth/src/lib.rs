@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod providers;
+pub mod rate;
 pub mod redirect;
 pub mod refresh;
 pub mod routes;

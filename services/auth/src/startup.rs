@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::providers::Providers;
+use crate::rate::IpRate;
 use crate::sessions::{PgSessionStore, SessionStore, SqliteSessionStore};
 use crate::state::AppState;
 use crate::users::{PgUserStore, SqliteUserStore, UserStore};
@@ -35,6 +36,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         verifier: Arc::new(config.jwt.verifier()?),
         cookie_key: Key::derive_from(config.session_secret.as_bytes()),
         jwks: Arc::new(serde_json::to_value(config.jwt.jwks()?)?),
+        ip_rate: Arc::new(IpRate::new(&config.rate_limit).context("REDIS_URL")?),
         config: Arc::new(config.clone()),
     })
 }

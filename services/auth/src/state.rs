@@ -6,6 +6,7 @@ use imgup_jwt::{JwtSigner, JwtVerifier};
 
 use crate::config::Config;
 use crate::providers::Providers;
+use crate::rate::IpRate;
 use crate::sessions::SessionStore;
 use crate::users::UserStore;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub cookie_key: Key,
     /// The public keys at `/.well-known/jwks.json` (none with HS256).
     pub jwks: Arc<serde_json::Value>,
+    /// Requests a minute per client address on the unauthenticated routes.
+    pub ip_rate: Arc<IpRate>,
 }
 
 impl FromRef<AppState> for Key {

@@ -1,6 +1,8 @@
-//! What one account may use: quotas on what it stores (rate limits will join
-//! them here).
+//! What one account may use: quotas on what it stores, and how fast it may
+//! start uploads.
 
 mod quota;
+mod rate;
 
 pub use quota::{Quota, QuotaSettings, Usage};
+pub use rate::{RateLimitSettings, UploadRate};

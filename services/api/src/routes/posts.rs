@@ -158,12 +158,14 @@ fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
         (status = 201, body = PostCreated),
         (status = 400, description = "`File too large`, `Unsupported file type` or another invalid field"),
         (status = 403, description = "`quota_exceeded`: the caller keeps as much as `QUOTA_USER_POSTS` / `QUOTA_USER_BYTES` allow"),
+        (status = 429, description = "`rate_limited`: more than `RATE_LIMIT_USER_PER_MINUTE` uploads started this minute; retry after `Retry-After`"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<CreatePostBody>,
 ) -> Result<(StatusCode, Json<PostCreated>), ApiError> {
+    state.upload_rate.admit(&user).await?;
     let started = upload_flow::start(
         &state,
         &user,

@@ -41,12 +41,14 @@ pub struct UploadTicket {
         (status = 400, description = "`File too large`, `Unsupported file type` or another invalid field"),
         (status = 401, description = "missing or invalid token"),
         (status = 403, description = "`quota_exceeded`"),
+        (status = 429, description = "`rate_limited`: more than `RATE_LIMIT_USER_PER_MINUTE` uploads started this minute; retry after `Retry-After`"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<UploadBody>,
 ) -> Result<Json<UploadTicket>, ApiError> {
+    state.upload_rate.admit(&user).await?;
     let upload = NewUpload {
         filename: &body.filename,
         content_type: &body.content_type,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AuthError;
 use crate::flow::{self, AppRequest, Callback, SIGN_IN_TTL_MINUTES};
 use crate::providers::ProviderKind;
+use crate::rate::RateLimited;
 use crate::routes::tokens::{TokenResponse, Tokens, no_store};
 use crate::state::AppState;
 
@@ -46,6 +47,7 @@ fn found(location: &str) -> Response {
 
 /// `GET /auth/oauth/{provider}`: off to the provider, with state and PKCE.
 pub async fn begin(
+    _: RateLimited,
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<BeginQuery>,
@@ -90,6 +92,7 @@ pub async fn callback(
 /// `POST /auth/oauth/token` (form: `code`, `code_verifier`): a native app
 /// trades the one-time code from its redirect for a token.
 pub async fn token(
+    _: RateLimited,
     State(state): State<AppState>,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Tokens, AuthError> {

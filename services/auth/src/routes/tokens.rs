@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AuthError;
 use crate::flow::issue_token;
+use crate::rate::RateLimited;
 use crate::refresh;
 use crate::state::AppState;
 use crate::users::User;
@@ -94,6 +95,7 @@ fn refresh_request(
 /// `POST /auth/token/refresh` `{refresh_token}`: the next pair; the presented
 /// refresh token is used up. Presented again, it revokes its whole session.
 pub async fn refresh(
+    _: RateLimited,
     State(state): State<AppState>,
     body: Result<Json<RefreshRequest>, JsonRejection>,
 ) -> Result<Tokens, AuthError> {
@@ -137,6 +139,7 @@ pub struct TestTokenQuery {
 
 /// `POST /auth/oauth/test-token?email=…`: development only; a 404 elsewhere.
 pub async fn test_token(
+    _: RateLimited,
     State(state): State<AppState>,
     query: Result<Query<TestTokenQuery>, QueryRejection>,
 ) -> Result<Tokens, AuthError> {

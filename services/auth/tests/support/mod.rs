@@ -111,8 +111,10 @@ impl TestAuth {
         args.extend(extra.iter().cloned());
         let config = Config::try_parse_from(args).expect("test configuration");
         let state = startup::state(&config, pool.clone()).expect("test state");
-        let router = imgup_auth::router(state.clone());
-        let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        // Peer addresses on every request, as `imgup_telemetry::serve` gives them.
+        let app = imgup_auth::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self {
             base,
             pool,
