@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace against real parts: the local Postgres (each
-# test gets a fresh database), in-process S3 servers, a real OIDC issuer.
+# test gets a fresh database), the local Redis, in-process S3 servers, a real OIDC issuer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure-postgres.sh
+# The shared rate-limit tests use the local Redis (127.0.0.1:6379).
+scripts/ensure-redis.sh
 # Test images are made and inspected with ImageMagick, exiftool and libvips.
 scripts/install-image-tools.sh
 # The sign-in tests run a real OIDC issuer (oauth2-mock-server) under Node.
