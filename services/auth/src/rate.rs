@@ -21,8 +21,8 @@ use crate::state::AppState;
 
 #[derive(Clone, clap::Args)]
 pub struct RateLimitSettings {
-    /// Requests one client address may make a minute to each of the sign-in
-    /// start, code trade, refresh and test-token routes (together; 0: off).
+    /// Requests one client address may make a minute to the sign-in start,
+    /// code trade, refresh and test-token routes, all four together (0: off).
     #[arg(
         long = "rate-limit-ip-per-minute",
         env = "RATE_LIMIT_IP_PER_MINUTE",
