@@ -94,6 +94,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..RateLimitSettings::default()
         },
         pending_upload_ttl_seconds: 86_400,
+        // The admin UI's and the web frontend's development server.
+        cors_allowed_origins: imgup_api::config::Origins(vec!["http://localhost:5173".into()]),
         command: None,
     };
     let token = jwt.signer()?.sign(&TokenSubject {

@@ -61,6 +61,16 @@ pub struct Config {
         default_value_t = 86_400
     )]
     pub pending_upload_ttl_seconds: u64,
+    /// Browser origins allowed to call the API (comma-separated, e.g.
+    /// `https://app.example.com`); none by default.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_name = "CORS_ALLOWED_ORIGINS",
+        value_parser = parse_origins,
+        default_value = ""
+    )]
+    pub cors_allowed_origins: Origins,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -252,6 +262,11 @@ pub struct ImageSettings {
     #[arg(long = "image-workers", env = "IMAGE_WORKERS", value_name = "IMAGE_WORKERS",
         value_parser = clap::value_parser!(u32).range(1..=256))]
     pub workers: Option<u32>,
+    /// Memory the workers may use for pixels at once, in MiB: a job waits until
+    /// its estimate is free (a job larger than all of it runs alone).
+    #[arg(long = "image-memory-mb", env = "IMAGE_MEMORY_MB", value_name = "IMAGE_MEMORY_MB", default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(16..))]
+    pub memory_mb: u32,
     /// Jobs that may wait; past this, `complete` answers 503 with Retry-After.
     #[arg(
         long = "image-queue-max",
@@ -306,12 +321,37 @@ impl Default for ImageSettings {
             variants: Presets::default(),
             variant_format: VariantFormat::Webp,
             workers: None,
+            memory_mb: 256,
             queue_max: 1000,
             complete_wait_ms: 10_000,
             lease_seconds: 120,
             retry_base_ms: 1000,
         }
     }
+}
+
+/// Web origins (`scheme://host[:port]`, no path).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<String>);
+
+fn parse_origins(list: &str) -> Result<Origins, String> {
+    let mut origins = Vec::new();
+    for origin in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let parsed = url::Url::parse(origin).map_err(|e| format!("{origin:?}: {e}"))?;
+        let bare = matches!(parsed.scheme(), "http" | "https")
+            && parsed.host_str().is_some()
+            && parsed.path() == "/"
+            && !origin.ends_with('/')
+            && parsed.query().is_none()
+            && parsed.username().is_empty();
+        if !bare {
+            return Err(format!(
+                "{origin:?} is not an origin like https://app.example.com (scheme, host, optional port)"
+            ));
+        }
+        origins.push(origin.to_owned());
+    }
+    Ok(Origins(origins))
 }
 
 #[derive(Debug, Clone)]
@@ -383,6 +423,40 @@ mod tests {
         assert_eq!(images.limits.max_frames, 100);
         assert_eq!(images.presets.to_string(), "thumb=320,medium=1280");
         assert_eq!(images.variant_format, VariantFormat::Webp);
+    }
+
+    #[test]
+    fn cors_origins_are_bare_origins() {
+        let mut args = REQUIRED.to_vec();
+        args.push("--cors-allowed-origins=http://localhost:5173, https://app.example.com");
+        let config = Config::try_parse_from(&args).unwrap();
+        assert_eq!(
+            config.cors_allowed_origins.0,
+            ["http://localhost:5173", "https://app.example.com"]
+        );
+        assert!(
+            Config::try_parse_from(REQUIRED)
+                .unwrap()
+                .cors_allowed_origins
+                .0
+                .is_empty()
+        );
+        for bad in [
+            "*",
+            "https://app.example.com/path",
+            "ftp://x",
+            "localhost:5173",
+            "https://a.example/",
+        ] {
+            let mut args = REQUIRED.to_vec();
+            let arg = format!("--cors-allowed-origins={bad}");
+            args.push(&arg);
+            let err = Config::try_parse_from(&args).unwrap_err().to_string();
+            assert!(
+                err.contains("CORS_ALLOWED_ORIGINS") || err.contains("cors-allowed-origins"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

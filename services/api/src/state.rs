@@ -26,4 +26,6 @@ pub struct AppState {
     pub policy: Arc<UploadPolicy>,
     pub keys: Arc<KeyMinter>,
     pub presign_expiry: Duration,
+    /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`).
+    pub cors_origins: Arc<[String]>,
 }

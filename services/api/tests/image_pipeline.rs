@@ -572,3 +572,44 @@ async fn a_full_queue_answers_503_with_retry_after(pool: PgPool) {
         "the client may complete it later"
     );
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_small_memory_budget_makes_jobs_take_turns_and_never_stalls_them(pool: PgPool) {
+    // A 16 MiB budget: the 16×16 image's job fits beside others, a 2400×1600
+    // image's estimate (about 24 MiB) is over the whole budget, so it runs alone.
+    let app = TestApp::builder(pool)
+        .arg("--image-memory-mb=16")
+        .arg("--image-workers=2")
+        .arg("--complete-wait-ms=0")
+        .start()
+        .await;
+    let token = app.tokens.user("alice");
+    let big = {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.png");
+        let status = Command::new("/usr/bin/convert")
+            .args(["-size", "2400x1600", "gradient:navy-gold"])
+            .arg(&path)
+            .status()
+            .expect("ImageMagick is needed (apt-get install imagemagick)");
+        assert!(status.success());
+        std::fs::read(path).unwrap()
+    };
+    let mut ids = Vec::new();
+    for (name, bytes) in [
+        ("a.png", big.clone()),
+        ("b.png", sample_image()),
+        ("c.png", big),
+    ] {
+        let post = uploaded_post(&app, &token, name, "image/png", bytes).await;
+        let status = complete(&app, &token, &post).await.status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::ACCEPTED,
+            "{status}"
+        );
+        ids.push(post["id"].as_i64().unwrap());
+    }
+    for id in ids {
+        assert_eq!(app.settled_post(&token, id).await["status"], "ready");
+    }
+}

@@ -56,6 +56,16 @@ pub(super) async fn run(state: &AppState, post_id: i64) -> Result<(), ApiError> 
     }
     let settings = state.pipeline.imaging.clone();
     let bytes = object.bytes;
+    // The header alone says how much memory the job will need; a refusal here
+    // costs no decoding at all.
+    let probe = match imgup_imaging::probe(&bytes, format, &settings.limits) {
+        Ok(probe) => probe,
+        Err(rejection) => {
+            reject(state, &post, rejection.code.as_str(), &rejection.reason).await?;
+            return Ok(());
+        }
+    };
+    let _memory = state.pipeline.reserve_memory(&probe, bytes.len()).await;
     let processed =
         tokio::task::spawn_blocking(move || imgup_imaging::process(&bytes, format, &settings))
             .await;

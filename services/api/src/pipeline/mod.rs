@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, broadcast, watch};
 
 pub use checks::{mismatch, reject};
 pub use waiter::Waiter;
@@ -33,6 +33,9 @@ pub struct Pipeline {
     pub complete_wait: Duration,
     pub lease: Duration,
     pub retry_base: Duration,
+    /// Pixel memory in MiB, shared by the workers.
+    memory: Arc<Semaphore>,
+    memory_mb: u32,
     wake: Notify,
     finished: broadcast::Sender<i64>,
     stop: watch::Sender<bool>,
@@ -49,6 +52,8 @@ impl Pipeline {
             complete_wait: Duration::from_millis(settings.complete_wait_ms),
             lease: Duration::from_secs(settings.lease_seconds),
             retry_base: Duration::from_millis(settings.retry_base_ms),
+            memory: Arc::new(Semaphore::new(settings.memory_mb as usize)),
+            memory_mb: settings.memory_mb,
             wake: Notify::new(),
             finished: broadcast::channel(1024).0,
             stop: watch::channel(false).0,
@@ -76,6 +81,24 @@ impl Pipeline {
     /// Workers take no new job after this; running ones finish.
     pub fn stop(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// Waits until the pixel memory `probe`'s image needs is free. The estimate
+    /// is what decoding, turning and rendering such an image was measured to
+    /// hold at its peak (about 1.6 × four bytes a pixel), plus the file itself.
+    pub async fn reserve_memory(
+        &self,
+        probe: &imgup_imaging::Probe,
+        file_len: usize,
+    ) -> OwnedSemaphorePermit {
+        let pixels = u64::from(probe.width) * u64::from(probe.height);
+        let bytes = pixels * 4 * 8 / 5 + 2 * file_len as u64;
+        let mib = bytes.div_ceil(1 << 20).clamp(1, u64::from(self.memory_mb));
+        self.memory
+            .clone()
+            .acquire_many_owned(mib as u32)
+            .await
+            .expect("the memory semaphore is never closed")
     }
 
     /// Images this process has decoded (accepted or rejected) since it started.

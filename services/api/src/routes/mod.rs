@@ -7,9 +7,13 @@ pub(crate) mod posts;
 pub(crate) mod uploads;
 pub(crate) mod usage;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use http::{HeaderName, HeaderValue, Method, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use images::ImageUrl;
 pub use policy::PolicyView;
@@ -37,6 +41,22 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(health::not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(cors(&state.cors_origins))
         .with_state(state);
     imgup_telemetry::with_http_layers(api)
+}
+
+/// Browsers at the allowed origins may call the API with a bearer token (no
+/// cookies); every other origin gets no CORS headers at all.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600))
 }
