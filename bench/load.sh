@@ -18,6 +18,8 @@ bin=${CARGO_TARGET_DIR:-target}/release
 s3_port=18182
 
 export JWT_SECRET=bench-secret-bench-secret-bench-secret
+# Rate limiting on, with the limit far above the load (the limiter's cost is measured, not its refusals).
+export RATE_LIMIT_USER_PER_MINUTE=${RATE_LIMIT_USER_PER_MINUTE:-1000000000}
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imgup_bench}
 # A real S3 endpoint (the embedded one, with SigV4 checks): GET /images/{key}
 # serves only images that were uploaded and checked.
