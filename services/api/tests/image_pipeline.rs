@@ -42,22 +42,6 @@ fn dimensions(bytes: &[u8], format: imgup_imaging::ImageFormat) -> (u32, u32) {
     (probe.width, probe.height)
 }
 
-/// Creates a post and PUTs `bytes` through its presigned URL.
-async fn uploaded_post(
-    app: &TestApp,
-    token: &str,
-    name: &str,
-    mime: &str,
-    bytes: Vec<u8>,
-) -> Value {
-    let post = app.create_post(token, name, mime, bytes.len()).await;
-    let put = app
-        .put(post["presignedUrl"].as_str().unwrap(), mime, bytes)
-        .await;
-    assert!(put.status().is_success(), "{}", put.status());
-    post
-}
-
 async fn complete(app: &TestApp, token: &str, post: &Value) -> reqwest::Response {
     app.complete(token, post["id"].as_i64().unwrap()).await
 }
@@ -227,7 +211,7 @@ async fn hostile_files_are_rejected_with_a_code_and_deleted(pool: PgPool) {
         ),
     ];
     for (name, mime, bytes, codes) in cases {
-        let post = uploaded_post(&app, &token, name, mime, bytes).await;
+        let post = app.uploaded_post(&token, name, mime, bytes).await;
         let key = post["objectKey"].as_str().unwrap();
         let body = error_body(
             complete(&app, &token, &post).await,
@@ -265,7 +249,9 @@ async fn a_put_through_the_old_url_after_ready_changes_nothing_served(pool: PgPo
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
     let image = sample_image();
-    let post = uploaded_post(&app, &token, "cat.png", "image/png", image.clone()).await;
+    let post = app
+        .uploaded_post(&token, "cat.png", "image/png", image.clone())
+        .await;
     let ready: Value = complete(&app, &token, &post).await.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
     let served = fetch(&app, &ready["url"]).await;
@@ -298,15 +284,9 @@ async fn the_raw_flow_serves_a_cleaned_image_and_refuses_a_bad_one(pool: PgPool)
     let app = TestApp::start(pool).await;
     let token = app.tokens.user("alice");
     let photo = phone_photo();
-    let ticket: Value = app
-        .post("/uploads", &token)
-        .json(&json!({ "filename": "phone.jpg", "contentType": "image/jpeg", "size": photo.len() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = app
+        .upload_ticket(&token, "phone.jpg", "image/jpeg", photo.len())
+        .await;
     let key = ticket["objectKey"].as_str().unwrap();
     assert!(
         ticket["presignedUrl"]
@@ -332,15 +312,9 @@ async fn the_raw_flow_serves_a_cleaned_image_and_refuses_a_bad_one(pool: PgPool)
 
     // A bad file through the raw flow: deleted, and its GET is a 4xx.
     let html = b"<html><script>alert(1)</script></html>".to_vec();
-    let ticket: Value = app
-        .post("/uploads", &token)
-        .json(&json!({ "filename": "x.png", "contentType": "image/png", "size": html.len() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = app
+        .upload_ticket(&token, "x.png", "image/png", html.len())
+        .await;
     let key = ticket["objectKey"].as_str().unwrap();
     app.put(ticket["presignedUrl"].as_str().unwrap(), "image/png", html)
         .await;
@@ -359,15 +333,7 @@ async fn the_raw_flow_serves_a_cleaned_image_and_refuses_a_bad_one(pool: PgPool)
         .unwrap();
     assert!(again.status().is_client_error());
     // Nothing uploaded yet under a fresh key: 404, not a URL to nothing.
-    let ticket: Value = app
-        .post("/uploads", &token)
-        .json(&json!({ "filename": "y.png", "contentType": "image/png", "size": 10 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = app.upload_ticket(&token, "y.png", "image/png", 10).await;
     let missing = app
         .get(
             &format!("/images/{}", ticket["objectKey"].as_str().unwrap()),
@@ -428,7 +394,9 @@ async fn a_slow_job_answers_202_and_the_post_becomes_ready_by_itself(pool: PgPoo
         .start()
         .await;
     let token = app.tokens.user("alice");
-    let post = uploaded_post(&app, &token, "cat.png", "image/png", sample_image()).await;
+    let post = app
+        .uploaded_post(&token, "cat.png", "image/png", sample_image())
+        .await;
     let response = complete(&app, &token, &post).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let body: Value = response.json().await.unwrap();
@@ -457,7 +425,9 @@ async fn a_job_whose_worker_died_is_finished_by_another(pool: PgPool) {
         .start()
         .await;
     let token = app.tokens.user("alice");
-    let post = uploaded_post(&app, &token, "cat.png", "image/png", sample_image()).await;
+    let post = app
+        .uploaded_post(&token, "cat.png", "image/png", sample_image())
+        .await;
     assert_eq!(
         complete(&app, &token, &post).await.status(),
         StatusCode::ACCEPTED
@@ -494,14 +464,9 @@ async fn two_api_processes_on_one_database_process_each_post_once(pool: PgPool) 
     let token = app.tokens.user("alice");
     let mut ids = Vec::new();
     for n in 0..12 {
-        let post = uploaded_post(
-            &app,
-            &token,
-            &format!("p{n}.png"),
-            "image/png",
-            sample_image(),
-        )
-        .await;
+        let post = app
+            .uploaded_post(&token, &format!("p{n}.png"), "image/png", sample_image())
+            .await;
         let status = complete(&app, &token, &post).await.status();
         assert!(
             status == StatusCode::OK || status == StatusCode::ACCEPTED,
@@ -526,7 +491,9 @@ async fn an_s3_outage_during_processing_is_retried_until_ready(pool: PgPool) {
         .start()
         .await;
     let token = app.tokens.user("alice");
-    let post = uploaded_post(&app, &token, "cat.png", "image/png", sample_image()).await;
+    let post = app
+        .uploaded_post(&token, "cat.png", "image/png", sample_image())
+        .await;
     assert_eq!(
         complete(&app, &token, &post).await.status(),
         StatusCode::ACCEPTED
@@ -553,12 +520,16 @@ async fn a_full_queue_answers_503_with_retry_after(pool: PgPool) {
         .start()
         .await;
     let token = app.tokens.user("alice");
-    let first = uploaded_post(&app, &token, "a.png", "image/png", sample_image()).await;
+    let first = app
+        .uploaded_post(&token, "a.png", "image/png", sample_image())
+        .await;
     assert_eq!(
         complete(&app, &token, &first).await.status(),
         StatusCode::ACCEPTED
     );
-    let second = uploaded_post(&app, &token, "b.png", "image/png", sample_image()).await;
+    let second = app
+        .uploaded_post(&token, "b.png", "image/png", sample_image())
+        .await;
     let busy = complete(&app, &token, &second).await;
     assert!(busy.headers().contains_key("retry-after"));
     assert_eq!(
@@ -601,7 +572,7 @@ async fn a_small_memory_budget_makes_jobs_take_turns_and_never_stalls_them(pool:
         ("b.png", sample_image()),
         ("c.png", big),
     ] {
-        let post = uploaded_post(&app, &token, name, "image/png", bytes).await;
+        let post = app.uploaded_post(&token, name, "image/png", bytes).await;
         let status = complete(&app, &token, &post).await.status();
         assert!(
             status == StatusCode::OK || status == StatusCode::ACCEPTED,

@@ -11,7 +11,6 @@ use imgup_api::lifecycle::{Drift, Swept, find_drift, repair, sweep_once};
 use imgup_api::store::{Lifecycle, PgPostStore};
 use imgup_testkit::sample_image;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{TestApp, incoming};
 
@@ -19,15 +18,9 @@ const DAY: Duration = Duration::from_secs(86_400);
 
 async fn raw_upload(app: &TestApp, token: &str) -> String {
     let image = sample_image();
-    let ticket: Value = app
-        .post("/uploads", token)
-        .json(&json!({ "filename": "a.png", "contentType": "image/png", "size": image.len() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = app
+        .upload_ticket(token, "a.png", "image/png", image.len())
+        .await;
     app.put(ticket["presignedUrl"].as_str().unwrap(), "image/png", image)
         .await;
     ticket["objectKey"].as_str().unwrap().to_owned()

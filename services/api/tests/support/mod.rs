@@ -126,20 +126,52 @@ impl TestApp {
         bytes: Vec<u8>,
     ) -> Value {
         let post = self
+            .uploaded_post(token, filename, content_type, bytes)
+            .await;
+        let done = self.complete(token, post["id"].as_i64().unwrap()).await;
+        assert_eq!(done.status(), StatusCode::OK, "{:?}", done.text().await);
+        done.json().await.unwrap()
+    }
+
+    /// `POST /posts` and the PUT of `bytes` through its URL; not completed.
+    pub async fn uploaded_post(
+        &self,
+        token: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Value {
+        let post = self
             .create_post(token, filename, content_type, bytes.len())
             .await;
         let put = self
             .put(post["presignedUrl"].as_str().unwrap(), content_type, bytes)
             .await;
         assert!(put.status().is_success(), "PUT failed: {}", put.status());
-        let id = post["id"].as_i64().unwrap();
-        let done = self
-            .post(&format!("/posts/{id}/complete"), token)
+        post
+    }
+
+    /// `POST /uploads` (the raw flow) for a file of `size` bytes: the ticket.
+    pub async fn upload_ticket(
+        &self,
+        token: &str,
+        filename: &str,
+        content_type: &str,
+        size: usize,
+    ) -> Value {
+        let response = self
+            .post("/uploads", token)
+            .json(&json!({ "filename": filename, "contentType": content_type, "size": size }))
             .send()
             .await
             .unwrap();
-        assert_eq!(done.status(), StatusCode::OK, "{:?}", done.text().await);
-        done.json().await.unwrap()
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{:?}",
+            response.text().await
+        );
+        response.json().await.unwrap()
     }
 
     /// The state of a second API process on the same database and bucket
