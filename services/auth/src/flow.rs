@@ -156,10 +156,13 @@ pub struct Callback {
     pub error: Option<String>,
 }
 
-/// Finishes a sign-in: where to send the browser, with `token`,
-/// `refresh_token` and `expires_in` (or a native app's `code`, or `error`) in
-/// the query. A state that is unknown, used, expired, or begun in another
-/// browser is refused outright, since then there is no trusted place to go.
+/// Finishes a sign-in: where to send the browser. The web frontend gets
+/// `#access_token=…&token_type=bearer&refresh_token=…&expires_in=…` in the
+/// fragment; a native app (which sent a PKCE challenge) a one-time `code` in
+/// the query, which is worthless without its verifier; a failure `error` and
+/// `error_description` in the query; an app's `state` is echoed in the query.
+/// A state that is unknown, used, expired, or begun in another browser is
+/// refused outright, since then there is no trusted place to go.
 pub async fn finish(
     state: &AppState,
     kind: ProviderKind,
@@ -231,13 +234,19 @@ pub async fn finish(
                 Ok(redirect::with_param(target, "code", &code))
             }
             None => {
+                // The web frontend: the tokens go in the fragment, never the
+                // query, so that no server, log or `Referer` ever sees them.
+                let access_token = issue_token(state, &user);
                 let refresh_token = crate::refresh::start(state, &user).await?;
-                let target = redirect::with_param(target, "token", &issue_token(state, &user));
-                let target = redirect::with_param(target, "refresh_token", &refresh_token);
-                Ok(redirect::with_param(
+                let expires_in = state.signer.ttl_seconds().to_string();
+                Ok(redirect::with_fragment(
                     target,
-                    "expires_in",
-                    &state.signer.ttl_seconds().to_string(),
+                    &[
+                        ("access_token", &access_token),
+                        ("token_type", "bearer"),
+                        ("refresh_token", &refresh_token),
+                        ("expires_in", &expires_in),
+                    ],
                 ))
             }
         },

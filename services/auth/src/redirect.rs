@@ -1,6 +1,11 @@
 //! Where a finished sign-in may send its token: the frontend, or a loopback
 //! address on any port for native apps (RFC 8252 §7.3). Nothing else, so the
 //! service is no open redirect.
+//!
+//! What a redirect carries: a native app's one-time `code` and `state`, and
+//! errors, in the query; the web frontend's tokens only in the fragment
+//! ([`with_fragment`]), which browsers never send to a server, never put in a
+//! `Referer` and never write to the server logs on the way.
 
 use url::{Host, Url};
 
@@ -18,19 +23,39 @@ pub fn allowed(candidate: &str, frontend: &Url) -> Option<Url> {
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
         return None;
     }
-    let loopback = url.scheme() == "http"
+    (is_loopback(&url) || is_frontend(&url, frontend)).then_some(url)
+}
+
+/// `http://127.0.0.1:{port}/…` or `http://[::1]:{port}/…`: where a native app
+/// listens (RFC 8252 §7.3). `localhost` is not one (§8.3: a name can resolve
+/// elsewhere), unless it is the frontend's own origin.
+pub fn is_loopback(url: &Url) -> bool {
+    url.scheme() == "http"
         && match url.host() {
             Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
             Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
             _ => false,
-        };
-    let same_origin_as_frontend = url.origin() == frontend.origin();
-    (loopback || same_origin_as_frontend).then_some(url)
+        }
+}
+
+/// On the frontend's origin (`FRONTEND_URL`).
+pub fn is_frontend(url: &Url, frontend: &Url) -> bool {
+    url.origin() == frontend.origin()
 }
 
 /// `target` with `key=value` added to its query.
 pub fn with_param(mut target: Url, key: &str, value: &str) -> Url {
     target.query_pairs_mut().append_pair(key, value);
+    target
+}
+
+/// `target` with `pairs` as its fragment (`#k=v&…`, form-encoded as a query
+/// would be, RFC 6749 §4.2.2), for what must not reach any server.
+pub fn with_fragment(mut target: Url, pairs: &[(&str, &str)]) -> Url {
+    let fragment = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    target.set_fragment(Some(&fragment));
     target
 }
 
@@ -74,6 +99,18 @@ mod tests {
         ] {
             assert!(allowed(bad, &frontend()).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn fragments_are_form_encoded_and_leave_the_query_alone() {
+        let target = Url::parse("http://localhost:5173/auth/callback?state=s").unwrap();
+        let url = with_fragment(target, &[("access_token", "a.b-c_d"), ("x", "1 &=#")]);
+        assert_eq!(url.query(), Some("state=s"));
+        assert_eq!(url.fragment(), Some("access_token=a.b-c_d&x=1+%26%3D%23"));
+        let pairs: Vec<_> = url::form_urlencoded::parse(url.fragment().unwrap().as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(pairs[1], ("x".to_owned(), "1 &=#".to_owned()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use oauth2::PkceCodeChallenge;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use support::{Browser, OidcServer, TestAuth, google_args, param, sign_in};
+use support::{Browser, OidcServer, TestAuth, google_args, landed_token, param, sign_in};
 
 async fn test_token(auth: &TestAuth, email: &str) -> (StatusCode, Value) {
     let response = Client::new()
@@ -249,7 +249,7 @@ async fn a_disabled_user_cannot_sign_in_with_a_provider_nor_trade_a_code(pool: P
     }));
     let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
-    assert!(param(&landing, "token").is_some());
+    assert!(landed_token(&landing).is_some());
 
     // A native app got its one-time code; then she is disabled.
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -285,8 +285,9 @@ async fn a_disabled_user_cannot_sign_in_with_a_provider_nor_trade_a_code(pool: P
     // The browser sign-in lands on the frontend with the error, no token, and
     // the refused attempt is not counted as a sign-in.
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
-    assert_eq!(param(&landing, "token"), None);
-    assert_eq!(param(&landing, "refresh_token"), None);
+    assert_eq!(landed_token(&landing), None);
+    assert_eq!(support::fragment_param(&landing, "refresh_token"), None);
+    assert_eq!(landing.fragment(), None);
     assert_eq!(param(&landing, "error").as_deref(), Some("user_disabled"));
     let after: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE email = 'ada@example.com'")

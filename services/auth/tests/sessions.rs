@@ -245,13 +245,13 @@ async fn a_production_sign_in_says_its_token_lasts_an_hour(pool: PgPool) {
     let (landing, _) =
         support::sign_in(&auth, &mut support::Browser::new(), "/auth/oauth/google").await;
     assert_eq!(
-        support::param(&landing, "expires_in").as_deref(),
+        support::fragment_param(&landing, "expires_in").as_deref(),
         Some("3600")
     );
-    let token = support::param(&landing, "token").unwrap();
+    let token = support::landed_token(&landing).unwrap();
     let claims = auth.state.verifier.verify(&token).await.unwrap();
     assert_eq!(claims.exp - claims.iat, 3600);
-    let refresh_token = support::param(&landing, "refresh_token").unwrap();
+    let refresh_token = support::fragment_param(&landing, "refresh_token").unwrap();
     let (status, body) = refresh(&auth, &refresh_token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["expires_in"], 3600);

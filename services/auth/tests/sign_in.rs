@@ -8,7 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{
-    Browser, FRONTEND, GithubApi, OidcServer, TestAuth, google_args, location, me, param, sign_in,
+    Browser, FRONTEND, GithubApi, OidcServer, TestAuth, fragment_param, google_args, landed_token,
+    location, me, param, referer_visible, sign_in,
 };
 
 fn ada() -> Value {
@@ -58,12 +59,17 @@ async fn google_sign_in_sends_state_and_pkce_and_lands_with_a_token(pool: PgPool
     let callback = location(&browser.get(to_provider.as_str()).await);
     let landing = location(&browser.get(callback.as_str()).await);
     assert_eq!(
-        landing.as_str().split('?').next(),
+        landing.as_str().split(['?', '#']).next(),
         Some(format!("{FRONTEND}/auth/callback").as_str())
     );
-    let token = param(&landing, "token").expect("a token in the landing URL");
-    let refresh_token = param(&landing, "refresh_token").expect("a refresh token beside it");
-    assert!(param(&landing, "expires_in").is_some_and(|s| s.parse::<u64>().is_ok()));
+    let token = landed_token(&landing).expect("a token in the landing URL's fragment");
+    let refresh_token =
+        fragment_param(&landing, "refresh_token").expect("a refresh token beside it");
+    assert!(fragment_param(&landing, "expires_in").is_some_and(|s| s.parse::<u64>().is_ok()));
+    assert_eq!(
+        fragment_param(&landing, "token_type").as_deref(),
+        Some("bearer")
+    );
     let refreshed = reqwest::Client::new()
         .post(auth.url("/auth/token/refresh"))
         .json(&json!({ "refresh_token": refresh_token }))
@@ -93,6 +99,35 @@ async fn google_sign_in_sends_state_and_pkce_and_lands_with_a_token(pool: PgPool
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_web_landing_keeps_its_tokens_out_of_the_query_and_the_referer(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let mut browser = Browser::new();
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let callback = location(&browser.get(to_provider.as_str()).await);
+    let response = browser.get(callback.as_str()).await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let landing = location(&response);
+
+    let access_token = landed_token(&landing).expect("an access token in the fragment");
+    let refresh_token = fragment_param(&landing, "refresh_token").expect("a refresh token");
+    // Nothing in the query: the page's server, its logs and anything the
+    // page links to see the query.
+    assert_eq!(landing.query(), None, "{landing}");
+    for key in ["token", "access_token", "refresh_token", "expires_in"] {
+        assert_eq!(param(&landing, key), None, "{key} in the query");
+    }
+    // A browser sends a URL on as `Referer` without its fragment: no token
+    // may be left in what it sends.
+    let visible = referer_visible(&landing);
+    assert_eq!(visible, format!("{FRONTEND}/auth/callback"));
+    for secret in [&access_token, &refresh_token] {
+        assert!(!visible.contains(secret.as_str()), "{visible}");
+    }
+    assert_eq!(me(&auth, &access_token).await["email"], "ada@example.com");
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn signing_in_twice_keeps_one_user_and_admin_emails_get_the_admin_role(pool: PgPool) {
     let issuer = OidcServer::start(
         &json!({ "sub": "g-boss", "email": "Boss@Example.com", "email_verified": true }),
@@ -100,8 +135,8 @@ async fn signing_in_twice_keeps_one_user_and_admin_emails_get_the_admin_role(poo
     let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
     let (first, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
     let (second, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
-    let a = me(&auth, &param(&first, "token").unwrap()).await;
-    let b = me(&auth, &param(&second, "token").unwrap()).await;
+    let a = me(&auth, &landed_token(&first).unwrap()).await;
+    let b = me(&auth, &landed_token(&second).unwrap()).await;
     assert_eq!(a["user_id"], b["user_id"]);
     assert_eq!(a["role"], "admin");
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
@@ -134,7 +169,7 @@ async fn github_sign_in_uses_the_primary_verified_email(pool: PgPool) {
     )
     .await;
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/github").await;
-    let user = me(&auth, &param(&landing, "token").expect("a token")).await;
+    let user = me(&auth, &landed_token(&landing).expect("a token")).await;
     assert_eq!(user["email"], "octo@example.com");
     assert_eq!(user["name"], "octocat");
     let subject: String =
@@ -165,7 +200,7 @@ async fn a_github_account_without_a_verified_primary_email_is_refused(pool: PgPo
     )
     .await;
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/github").await;
-    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(landed_token(&landing), None);
     assert_eq!(
         param(&landing, "error").as_deref(),
         Some("provider_refused")
@@ -192,7 +227,7 @@ async fn oidc_sign_in_discovers_the_provider(pool: PgPool) {
     )
     .await;
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/oidc").await;
-    let user = me(&auth, &param(&landing, "token").expect("a token")).await;
+    let user = me(&auth, &landed_token(&landing).expect("a token")).await;
     assert_eq!(user["email"], "grace@example.com");
 }
 
@@ -203,7 +238,7 @@ async fn an_unverified_email_is_refused(pool: PgPool) {
     );
     let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
     let (landing, _) = sign_in(&auth, &mut Browser::new(), "/auth/oauth/google").await;
-    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(landed_token(&landing), None);
     assert_eq!(
         param(&landing, "error").as_deref(),
         Some("provider_refused")
@@ -231,7 +266,7 @@ async fn forged_replayed_expired_and_foreign_states_are_refused(pool: PgPool) {
 
     // Replayed: the genuine callback works once, then never again.
     let first = browser.get(callback.as_str()).await;
-    assert!(param(&location(&first), "token").is_some());
+    assert!(landed_token(&location(&first)).is_some());
     let replay = browser.get(callback.as_str()).await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     let body: Value = replay.json().await.unwrap();
@@ -290,8 +325,11 @@ async fn redirects_go_only_to_the_frontend_or_loopback(pool: PgPool) {
     let desktop = format!("http://127.0.0.1:{port}/callback");
     let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&desktop));
     let (landing, _) = sign_in(&auth, &mut browser, &start).await;
-    assert_eq!(landing.as_str().split('?').next(), Some(desktop.as_str()));
-    assert!(param(&landing, "token").is_some());
+    assert_eq!(
+        landing.as_str().split(['?', '#']).next(),
+        Some(desktop.as_str())
+    );
+    assert!(landed_token(&landing).is_some());
 
     let ipv6 = format!("http://[::1]:{port}/cb");
     let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&ipv6));
@@ -323,7 +361,7 @@ async fn denied_consent_bad_codes_and_a_down_provider_end_in_a_clear_error(pool:
             .starts_with(&format!("{FRONTEND}/auth/callback?"))
     );
     assert_eq!(param(&landing, "error").as_deref(), Some("access_denied"));
-    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(landed_token(&landing), None);
 
     // A code the provider never issued.
     let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
@@ -334,7 +372,7 @@ async fn denied_consent_bad_codes_and_a_down_provider_end_in_a_clear_error(pool:
     );
     let landing = location(&browser.get(&bogus).await);
     assert!(param(&landing, "error").is_some());
-    assert_eq!(param(&landing, "token"), None);
+    assert_eq!(landed_token(&landing), None);
 
     // A provider whose token endpoint is down.
     let mut args = google_args(&issuer.url);

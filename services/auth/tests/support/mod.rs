@@ -176,6 +176,28 @@ pub fn param(url: &Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// A value of the URL's fragment (`#k=v&…`), where the web sign-in puts its tokens.
+pub fn fragment_param(url: &Url, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(url.fragment()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The access token a web sign-in landed with.
+pub fn landed_token(landing: &Url) -> Option<String> {
+    fragment_param(landing, "access_token")
+}
+
+/// What a browser may tell others of a URL: its `Referer` form, with no
+/// fragment and no user info (Fetch §"referrer"); the query stays.
+pub fn referer_visible(url: &Url) -> String {
+    let mut visible = url.clone();
+    visible.set_fragment(None);
+    let _ = visible.set_username("");
+    let _ = visible.set_password(None);
+    visible.to_string()
+}
+
 /// Runs a whole sign-in the way a browser would; returns where it ends and the
 /// provider's callback URL (for replays).
 pub async fn sign_in(auth: &TestAuth, browser: &mut Browser, start: &str) -> (Url, Url) {
