@@ -26,7 +26,8 @@ pub const CODE_TTL_SECONDS: i64 = 60;
 /// What a native app adds to a sign-in (RFC 8252): its own `state`, echoed on
 /// the redirect, and a PKCE challenge (RFC 7636, S256), with which the
 /// redirect carries a one-time code instead of the token, so that another
-/// program that sees the loopback redirect gains nothing.
+/// program that sees the loopback redirect gains nothing. A loopback
+/// `redirect_uri` without a challenge is refused.
 #[derive(Debug, Default, Clone)]
 pub struct AppRequest {
     pub state: Option<String>,
@@ -111,6 +112,17 @@ pub async fn begin(
         ),
         None => None,
     };
+    // Any program on the machine can listen on a loopback port, so a native
+    // app's redirect only ever carries a code that needs the app's verifier
+    // (RFC 8252 §8.1); RFC 7636 §4.4.1 names the refusal `invalid_request`.
+    if let Some(target) = &redirect_uri
+        && redirect::is_native_app(target, &state.config.frontend_url)
+        && app.code_challenge.is_none()
+    {
+        return Err(AuthError::InvalidRequest(
+            "a loopback redirect_uri requires the app's PKCE code_challenge (S256)".into(),
+        ));
+    }
     let client = match state.providers.client(kind).await {
         Ok(client) => client,
         Err(ProviderError::Unavailable(reason)) => {

@@ -43,6 +43,13 @@ pub fn is_frontend(url: &Url, frontend: &Url) -> bool {
     url.origin() == frontend.origin()
 }
 
+/// A target only a native app listens on: loopback, and not the frontend
+/// (which may itself run on a loopback address in development). A sign-in
+/// for one must bring the app's PKCE challenge.
+pub fn is_native_app(url: &Url, frontend: &Url) -> bool {
+    is_loopback(url) && !is_frontend(url, frontend)
+}
+
 /// `target` with `key=value` added to its query.
 pub fn with_param(mut target: Url, key: &str, value: &str) -> Url {
     target.query_pairs_mut().append_pair(key, value);
@@ -99,6 +106,32 @@ mod tests {
         ] {
             assert!(allowed(bad, &frontend()).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_loopback_targets_off_the_frontend_are_native_apps() {
+        for native in ["http://127.0.0.1:49152/callback", "http://[::1]:8123/cb"] {
+            assert!(
+                is_native_app(&Url::parse(native).unwrap(), &frontend()),
+                "{native}"
+            );
+        }
+        for web in [
+            "http://localhost:5173/auth/callback",
+            "http://localhost:5173/elsewhere",
+        ] {
+            assert!(
+                !is_native_app(&Url::parse(web).unwrap(), &frontend()),
+                "{web}"
+            );
+        }
+        // A frontend served from a loopback address in development is still
+        // the frontend; another port there is an app.
+        let local = Url::parse("http://127.0.0.1:5173").unwrap();
+        let page = Url::parse("http://127.0.0.1:5173/auth/callback").unwrap();
+        assert!(!is_native_app(&page, &local));
+        let app = Url::parse("http://127.0.0.1:5174/cb").unwrap();
+        assert!(is_native_app(&app, &local));
     }
 
     #[test]

@@ -322,19 +322,83 @@ async fn redirects_go_only_to_the_frontend_or_loopback(pool: PgPool) {
     }
 
     let port = free_port();
-    let desktop = format!("http://127.0.0.1:{port}/callback");
-    let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&desktop));
-    let (landing, _) = sign_in(&auth, &mut browser, &start).await;
-    assert_eq!(
-        landing.as_str().split(['?', '#']).next(),
-        Some(desktop.as_str())
+    let challenge = oauth2::PkceCodeChallenge::new_random_sha256().0;
+    let pkce = format!(
+        "code_challenge={}&code_challenge_method=S256",
+        challenge.as_str()
     );
-    assert!(landed_token(&landing).is_some());
+    let desktop = format!("http://127.0.0.1:{port}/callback");
+    let start = format!(
+        "/auth/oauth/google?redirect_uri={}&{pkce}",
+        urlencode(&desktop)
+    );
+    let (landing, _) = sign_in(&auth, &mut browser, &start).await;
+    assert_eq!(landing.as_str().split('?').next(), Some(desktop.as_str()));
+    assert!(param(&landing, "code").is_some());
+    assert_eq!(landed_token(&landing), None);
 
     let ipv6 = format!("http://[::1]:{port}/cb");
-    let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&ipv6));
+    let start = format!(
+        "/auth/oauth/google?redirect_uri={}&{pkce}",
+        urlencode(&ipv6)
+    );
     let (landing, _) = sign_in(&auth, &mut browser, &start).await;
     assert!(landing.as_str().starts_with(&ipv6));
+
+    // The frontend's own origin, named outright, is the web flow.
+    let page = format!("{FRONTEND}/elsewhere");
+    let start = format!("/auth/oauth/google?redirect_uri={}", urlencode(&page));
+    let (landing, _) = sign_in(&auth, &mut browser, &start).await;
+    assert!(landing.as_str().starts_with(&format!("{page}#")));
+    assert!(landed_token(&landing).is_some());
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_loopback_redirect_without_the_apps_pkce_challenge_is_refused(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let port = free_port();
+    for loopback in [
+        format!("http://127.0.0.1:{port}/callback"),
+        format!("http://[::1]:{port}/cb"),
+    ] {
+        for extra in ["", "&state=app-state"] {
+            let start = format!(
+                "/auth/oauth/google?redirect_uri={}{extra}",
+                urlencode(&loopback)
+            );
+            let response = Browser::new().get(&auth.url(&start)).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{start}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["code"], "invalid_request", "{start}");
+            assert!(
+                body["error"].as_str().unwrap().contains("code_challenge"),
+                "{body}"
+            );
+        }
+    }
+    // Nothing was begun for them.
+    let begun: i64 = sqlx::query_scalar("SELECT count(*) FROM oauth_states")
+        .fetch_one(&auth.pool)
+        .await
+        .unwrap();
+    assert_eq!(begun, 0);
+    // `localhost` on a port that is not the frontend's is no app's address.
+    let start = format!(
+        "/auth/oauth/google?redirect_uri={}",
+        urlencode(&format!("http://localhost:{port}/cb"))
+    );
+    let response = Browser::new().get(&auth.url(&start)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // With the challenge, the same start goes on to the provider.
+    let challenge = oauth2::PkceCodeChallenge::new_random_sha256().0;
+    let start = format!(
+        "/auth/oauth/google?redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+        urlencode(&format!("http://127.0.0.1:{port}/callback")),
+        challenge.as_str()
+    );
+    let to_provider = location(&Browser::new().get(&auth.url(&start)).await);
+    assert!(to_provider.as_str().starts_with(&issuer.url));
 }
 
 fn urlencode(value: &str) -> String {
