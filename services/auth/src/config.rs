@@ -165,6 +165,13 @@ impl Config {
         self.environment == Environment::Development
     }
 
+    /// Whether browsers reach this service over HTTPS (`PUBLIC_URL`), as
+    /// behind a TLS-terminating proxy: then its cookies are `Secure` and
+    /// `__Host-`-prefixed.
+    pub fn serves_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
     pub fn is_admin_email(&self, email: &str) -> bool {
         self.admin_emails
             .iter()

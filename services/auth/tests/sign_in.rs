@@ -127,6 +127,86 @@ async fn the_web_landing_keeps_its_tokens_out_of_the_query_and_the_referer(pool:
     assert_eq!(me(&auth, &access_token).await["email"], "ada@example.com");
 }
 
+/// The attributes of a `Set-Cookie` header, lower-cased, after its pair.
+fn cookie_attributes(response: &reqwest::Response) -> (String, Vec<String>) {
+    let header = response.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut parts = header.split(';').map(str::trim);
+    let pair = parts.next().unwrap().to_owned();
+    (pair, parts.map(str::to_ascii_lowercase).collect())
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn over_plain_http_the_sign_in_cookie_is_unprefixed_and_not_secure(pool: PgPool) {
+    let issuer = OidcServer::start(&ada());
+    let auth = TestAuth::start(pool, &google_args(&issuer.url)).await;
+    let response = Browser::new().get(&auth.url("/auth/oauth/google")).await;
+    let (pair, attributes) = cookie_attributes(&response);
+    assert!(pair.starts_with("imgup_signin="), "{pair}");
+    assert!(
+        attributes.contains(&"path=/auth/oauth".to_owned()),
+        "{attributes:?}"
+    );
+    assert!(attributes.contains(&"httponly".to_owned()));
+    assert!(attributes.contains(&"samesite=lax".to_owned()));
+    assert!(!attributes.contains(&"secure".to_owned()), "{attributes:?}");
+    assert!(!attributes.iter().any(|a| a.starts_with("domain=")));
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn over_https_the_sign_in_cookie_is_host_prefixed_secure_and_host_only(pool: PgPool) {
+    // Served as https://auth.example behind a proxy that ends TLS.
+    let issuer = OidcServer::start(&ada());
+    let mut args = google_args(&issuer.url);
+    args.push("--public-url=https://auth.example".into());
+    let auth = TestAuth::start(pool, &args).await;
+    let mut browser = Browser::new();
+    let response = browser.get(&auth.url("/auth/oauth/google")).await;
+    let (pair, attributes) = cookie_attributes(&response);
+    assert!(pair.starts_with("__Host-imgup_signin="), "{pair}");
+    // What browsers require of `__Host-`: Secure, Path=/, no Domain.
+    assert!(attributes.contains(&"secure".to_owned()), "{attributes:?}");
+    assert!(attributes.contains(&"path=/".to_owned()), "{attributes:?}");
+    assert!(!attributes.iter().any(|a| a.starts_with("domain=")));
+    assert!(attributes.contains(&"httponly".to_owned()));
+    let to_provider = location(&response);
+    assert_eq!(
+        param(&to_provider, "redirect_uri").as_deref(),
+        Some("https://auth.example/auth/oauth/google/callback")
+    );
+
+    // The provider sends the browser to the public callback; the proxy
+    // hands it to the service.
+    let public_callback = location(&browser.get(to_provider.as_str()).await);
+    let callback = auth.url(&format!(
+        "{}?{}",
+        public_callback.path(),
+        public_callback.query().unwrap()
+    ));
+    // The same value under the unprefixed name is not the binding.
+    let mut unprefixed = Browser::new();
+    unprefixed.cookie = Some(pair.replacen("__Host-", "", 1));
+    assert_eq!(
+        unprefixed.get(&callback).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // (That attempt spent the state; a fresh start for the real browser.)
+    let to_provider = location(&browser.get(&auth.url("/auth/oauth/google")).await);
+    let public_callback = location(&browser.get(to_provider.as_str()).await);
+    let callback = auth.url(&format!(
+        "{}?{}",
+        public_callback.path(),
+        public_callback.query().unwrap()
+    ));
+    let landing = location(&browser.get(&callback).await);
+    assert_eq!(
+        me(&auth, &landed_token(&landing).unwrap()).await["email"],
+        "ada@example.com"
+    );
+}
+
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
 async fn signing_in_twice_keeps_one_user_and_admin_emails_get_the_admin_role(pool: PgPool) {
     let issuer = OidcServer::start(

@@ -15,7 +15,21 @@ use crate::routes::tokens::{TokenResponse, Tokens, no_store};
 use crate::state::AppState;
 
 /// Ties a sign-in to the browser that began it; signed with `SESSION_SECRET`.
+/// Over plain HTTP (local development) it is `imgup_signin` on `/auth/oauth`.
 const BINDING_COOKIE: &str = "imgup_signin";
+/// … and over HTTPS `__Host-imgup_signin`: Secure, `Path=/` and no `Domain`,
+/// which browsers demand of the prefix, so that no sibling subdomain or
+/// plain-HTTP page can plant or shadow it (RFC 6265bis §4.1.3.2).
+const HOST_BINDING_COOKIE: &str = "__Host-imgup_signin";
+
+/// The binding cookie's name and path for this service's `PUBLIC_URL`.
+fn binding_cookie(config: &crate::Config) -> (&'static str, &'static str) {
+    if config.serves_https() {
+        (HOST_BINDING_COOKIE, "/")
+    } else {
+        (BINDING_COOKIE, "/auth/oauth")
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct BeginQuery {
@@ -59,15 +73,17 @@ pub async fn begin(
         query.code_challenge,
         query.code_challenge_method.as_deref(),
     )?;
+    let (name, path) = binding_cookie(&state.config);
     let binding = jar
-        .get(BINDING_COOKIE)
+        .get(name)
         .map(|c| c.value().to_owned())
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let url = flow::begin(&state, kind, query.redirect_uri.as_deref(), &binding, app).await?;
-    let cookie = Cookie::build((BINDING_COOKIE, binding))
-        .path("/auth/oauth")
+    // Never a Domain: the cookie stays with this host alone.
+    let cookie = Cookie::build((name, binding))
+        .path(path)
         .http_only(true)
-        .secure(state.config.public_url.scheme() == "https")
+        .secure(state.config.serves_https())
         .same_site(SameSite::Lax)
         .max_age(time::Duration::minutes(SIGN_IN_TTL_MINUTES));
     Ok((jar.add(cookie), found(url.as_str())))
@@ -81,7 +97,8 @@ pub async fn callback(
     jar: SignedCookieJar,
 ) -> Result<Response, AuthError> {
     let kind = provider(&name)?;
-    let binding = jar.get(BINDING_COOKIE).map(|c| c.value().to_owned());
+    let (name, _) = binding_cookie(&state.config);
+    let binding = jar.get(name).map(|c| c.value().to_owned());
     let target = flow::finish(&state, kind, callback, binding.as_deref()).await?;
     // The target may carry a token or a one-time code.
     let mut response = found(target.as_str());

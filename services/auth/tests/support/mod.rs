@@ -105,9 +105,13 @@ impl TestAuth {
             "--database-url=postgres://unused.invalid/unused".to_owned(),
             format!("--jwt-secret={TEST_JWT_SECRET}"),
             format!("--session-secret={SESSION_SECRET}"),
-            format!("--public-url={base}"),
             format!("--frontend-url={FRONTEND}"),
         ];
+        // The service's own URL unless the test names another (as behind a
+        // TLS-terminating proxy).
+        if !extra.iter().any(|a| a.starts_with("--public-url=")) {
+            args.push(format!("--public-url={base}"));
+        }
         args.extend(extra.iter().cloned());
         let config = Config::try_parse_from(args).expect("test configuration");
         let state = startup::state(&config, pool.clone()).expect("test state");
