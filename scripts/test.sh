@@ -7,6 +7,8 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure-postgres.sh
 # The shared rate-limit tests use the local Redis (127.0.0.1:6379).
 scripts/ensure-redis.sh
+# The metrics tests read `GET /metrics` with the Prometheus project's own parser.
+scripts/ensure-metrics-parser.sh
 # Test images are made and inspected with ImageMagick, exiftool and libvips.
 scripts/install-image-tools.sh
 # The sign-in tests run a real OIDC issuer (oauth2-mock-server) under Node.

@@ -1,7 +1,10 @@
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use imgup_policy::ValidationError;
+use imgup_telemetry::ErrorCode;
 use serde_json::json;
 
 use crate::storage::StorageError;
@@ -74,6 +77,13 @@ impl ApiError {
     /// The machine-readable name of the error, stable across releases.
     pub fn code(&self) -> &str {
         match self {
+            Self::Rejected { code, .. } => code,
+            other => other.static_code(),
+        }
+    }
+
+    fn static_code(&self) -> &'static str {
+        match self {
             Self::Validation(ValidationError::FileTooLarge) => "file_too_large",
             Self::Validation(ValidationError::UnsupportedFileType) => "unsupported_type",
             Self::Validation(ValidationError::EmptyFile) => "empty_file",
@@ -84,7 +94,7 @@ impl ApiError {
             Self::QuotaExceeded(_) => "quota_exceeded",
             Self::RateLimited { .. } => "rate_limited",
             Self::Conflict(code, _) => code,
-            Self::Rejected { code, .. } => code,
+            Self::Rejected { .. } => "rejected",
             Self::Processing => "processing",
             Self::Busy => "busy",
             Self::Unprocessable(_) => "unprocessable",
@@ -109,6 +119,11 @@ impl IntoResponse for ApiError {
         }
         let body = json!({ "error": self.to_string(), "code": self.code() });
         let mut response = (status, Json(body)).into_response();
+        let code = match &self {
+            Self::Rejected { code, .. } => Cow::Owned(code.clone()),
+            _ => Cow::Borrowed(self.static_code()),
+        };
+        response.extensions_mut().insert(ErrorCode(code));
         let headers = response.headers_mut();
         match status {
             StatusCode::UNAUTHORIZED => {

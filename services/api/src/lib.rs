@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod lifecycle;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod pipeline;
 pub mod routes;

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::posts::delete,
         crate::routes::health::alive,
         crate::routes::health::ready,
+        crate::routes::health::metrics,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &CommonResponses)

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::lifecycle;
 use crate::limits::{Quota, UploadRate};
+use crate::metrics::ApiMetrics;
 use crate::pipeline::{self, Pipeline};
 use crate::state::AppState;
 use crate::storage::ObjectStorage;
@@ -64,6 +65,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         keys: Arc::new(KeyMinter::new(object_key_secret(config)?.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
         cors_origins: config.cors_allowed_origins.0.clone().into(),
+        metrics: ApiMetrics::new(),
     })
 }
 

@@ -5,6 +5,7 @@ use imgup_jwt::CachedVerifier;
 use imgup_policy::{KeyMinter, UploadPolicy};
 
 use crate::limits::{Quota, UploadRate};
+use crate::metrics::ApiMetrics;
 use crate::pipeline::Pipeline;
 use crate::storage::ObjectStorage;
 use crate::store::{ImageJobs, Lifecycle, PostStore};
@@ -28,4 +29,6 @@ pub struct AppState {
     pub presign_expiry: Duration,
     /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_origins: Arc<[String]>,
+    /// What `GET /metrics` shows.
+    pub metrics: ApiMetrics,
 }

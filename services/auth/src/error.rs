@@ -98,6 +98,9 @@ impl IntoResponse for AuthError {
         }
         let body = json!({ "error": self.to_string(), "code": self.code() });
         let mut response = (status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(imgup_telemetry::ErrorCode(self.code().into()));
         match status {
             StatusCode::UNAUTHORIZED => {
                 response

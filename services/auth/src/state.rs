@@ -23,6 +23,9 @@ pub struct AppState {
     pub jwks: Arc<serde_json::Value>,
     /// Requests a minute per client address on the unauthenticated routes.
     pub ip_rate: Arc<IpRate>,
+    /// What `GET /metrics` shows: requests, latencies and refusals by `code`
+    /// (`rate_limited`, `invalid_grant`, `user_disabled`, …).
+    pub metrics: imgup_telemetry::Metrics,
 }
 
 impl FromRef<AppState> for Key {

@@ -165,3 +165,45 @@ async fn replicas_on_one_redis_share_the_limit(pool: PgPool) {
         StatusCode::OK
     );
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn refusals_show_in_the_metrics_by_route_and_code(pool: PgPool) {
+    let auth = start(pool, &["--rate-limit-ip-per-minute=1"]).await;
+    let one = client_from(1);
+    assert_eq!(test_token(&auth, &one, None).await.status(), StatusCode::OK);
+    assert_limited(test_token(&auth, &one, None).await).await;
+    let text = one
+        .get(auth.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let samples = imgup_testkit::parse_metrics(&text);
+    let value = |name, labels: &[(&str, &str)]| imgup_testkit::metric_value(&samples, name, labels);
+    let route = ("route", "/auth/oauth/test-token");
+    assert_eq!(
+        value("http_requests_total", &[route, ("status", "200")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value("http_requests_total", &[route, ("status", "429")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value("http_errors_total", &[route, ("code", "rate_limited")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            "http_request_duration_seconds_count",
+            &[route, ("method", "POST")]
+        ),
+        2.0,
+        "{text}"
+    );
+}

@@ -10,6 +10,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::metrics::HttpMetrics;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest a request may take, body included, before it is answered 408: past
@@ -20,8 +22,9 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// id (kept from the client or made up) echoed in the response, a trace span per
 /// request carrying that id, credentials hidden from logs, a panic guard that
 /// answers 500 with a JSON error instead of dropping the connection, and a
-/// deadline for the whole request.
-pub fn with_http_layers(router: Router) -> Router {
+/// deadline for the whole request; `metrics` counts and times every answer,
+/// the guards' 408 and 500 included.
+pub fn with_http_layers(router: Router, metrics: &HttpMetrics) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
             let request_id = request
@@ -47,6 +50,7 @@ pub fn with_http_layers(router: Router) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(metrics.layer())
         .layer(trace)
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,

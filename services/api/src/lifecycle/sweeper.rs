@@ -52,6 +52,8 @@ pub fn spawn_sweeper(state: &AppState) -> Option<JoinHandle<()>> {
             {
                 Ok(true) => match sweep_once(&state, ttl, now).await {
                     Ok(swept) if swept != Swept::default() => {
+                        state.metrics.swept_posts.inc_by(swept.expired_posts);
+                        state.metrics.swept_uploads.inc_by(swept.stray_uploads);
                         tracing::info!(
                             expired_posts = swept.expired_posts,
                             stray_uploads = swept.stray_uploads,

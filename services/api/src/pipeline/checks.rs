@@ -57,8 +57,12 @@ pub async fn reject(
         state.storage.delete(&key.incoming()).await?;
     }
     tracing::info!(post = post.id, code, reason, "image rejected");
-    Ok(state
+    let rejected = state
         .posts
         .transition(post.id, post.status, Outcome::Rejected { code, reason })
-        .await?)
+        .await?;
+    if rejected.is_some() {
+        state.metrics.image_checked("rejected");
+    }
+    Ok(rejected)
 }

@@ -130,7 +130,9 @@ async fn store(
         .posts
         .transition(post.id, PostStatus::Processing, Outcome::Ready(&facts))
         .await?;
-    if marked.is_none() {
+    if marked.is_some() {
+        state.metrics.image_checked("ready");
+    } else {
         // Deleted while we worked: take back what we wrote.
         for key in &written {
             state.storage.delete(key).await?;

@@ -50,7 +50,13 @@ async fn work(state: AppState) {
 
 async fn handle(state: &AppState, job: ClaimedJob) {
     let post = job.post_id;
-    match job::run(state, post).await {
+    let metrics = &state.metrics;
+    metrics.image_jobs_running.inc();
+    let started = std::time::Instant::now();
+    let result = job::run(state, post).await;
+    metrics.image_jobs_running.dec();
+    metrics.image_job_seconds.observe(started.elapsed());
+    match result {
         Ok(()) => {
             if let Err(err) = state.jobs.finish(&job).await {
                 // The lease runs out and the job is done again, harmlessly.
@@ -59,6 +65,7 @@ async fn handle(state: &AppState, job: ClaimedJob) {
             let _ = state.pipeline.finished.send(post);
         }
         Err(err) => {
+            metrics.image_job_retries.inc();
             let delay = retry_delay(state.pipeline.retry_base, job.attempts);
             tracing::warn!(
                 post,

@@ -12,6 +12,15 @@ pub async fn alive() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Prometheus metrics (OpenMetrics text): requests by route, method and
+/// status, their latency, error answers by `code`, the image queue, the sweeper.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses(
+    (status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text"),
+))]
+pub async fn metrics(State(state): State<AppState>) -> axum::response::Response {
+    state.metrics.telemetry.response()
+}
+
 /// Ready: Postgres and the bucket answer.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses(
     (status = 200, description = "dependencies reachable"),

@@ -39,11 +39,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/openapi.json", get(openapi::document))
+        .route("/metrics", get(health::metrics))
         .fallback(health::not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .layer(cors(&state.cors_origins))
-        .with_state(state);
-    imgup_telemetry::with_http_layers(api)
+        .layer(cors(&state.cors_origins));
+    let http_metrics = state.metrics.telemetry.http().clone();
+    imgup_telemetry::with_http_layers(api.with_state(state), &http_metrics)
 }
 
 /// Browsers at the allowed origins may call the API with a bearer token (no

@@ -26,8 +26,9 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(tokens::jwks))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route("/metrics", state.metrics.route())
         .fallback(health::not_found)
-        .method_not_allowed_fallback(health::method_not_allowed)
-        .with_state(state);
-    imgup_telemetry::with_http_layers(routes)
+        .method_not_allowed_fallback(health::method_not_allowed);
+    let http_metrics = state.metrics.http().clone();
+    imgup_telemetry::with_http_layers(routes.with_state(state), &http_metrics)
 }
