@@ -124,6 +124,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         )
     });
     let lost_lease = Arc::new(AtomicBool::new(false));
+    let mut renewals = None;
     if let Some(e) = &elector {
         tracing::info!(
             "waiting to lead (lease {}/{})",
@@ -138,11 +139,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         let e = e.clone();
         let tx = stop_tx.clone();
         let lost = lost_lease.clone();
-        tokio::spawn(async move {
+        renewals = Some(tokio::spawn(async move {
             e.hold().await;
             lost.store(true, Ordering::Relaxed);
             let _ = tx.send(true);
-        });
+        }));
     }
     metrics.leader.set(1);
 
@@ -156,6 +157,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     state.alive.store(false, Ordering::Relaxed);
     let _ = stop_tx.send(true);
     let _ = server.await;
+    // Renewals stop before the release: one renewing after it would take the
+    // Lease back and keep the next leader waiting for a whole lease duration.
+    if let Some(renewals) = renewals {
+        renewals.abort();
+        let _ = renewals.await;
+    }
     if lost_lease.load(Ordering::Relaxed) {
         // Exit non-zero: Kubernetes restarts this replica as a candidate.
         return Err("lost the leader lease".into());
