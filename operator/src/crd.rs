@@ -62,10 +62,24 @@ pub struct ImageUploadStackSpec {
     /// The upload policy the API enforces.
     #[serde(default)]
     pub policy: PolicySpec,
+    /// An external Redis that holds both services' rate-limit counters, so
+    /// that every replica shares one limit (`REDIS_URL`). Unset: each replica
+    /// counts in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisSpec>,
     /// What happens to data volumes and generated secrets when the stack is
     /// deleted: `Retain` (the default) keeps them, `Delete` removes them.
     #[serde(default)]
     pub retention: RetentionPolicy,
+}
+
+/// A Redis outside the stack, reached through a URL held in a Secret (it may
+/// carry a password): `redis://[:password@]host:6379[/db]`.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedisSpec {
+    /// The Secret key holding `REDIS_URL`, given to both api and auth.
+    pub url_secret_ref: SecretKeyRef,
 }
 
 #[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
@@ -127,6 +141,11 @@ pub struct ApiSpec {
     pub env: Vec<EnvVar>,
     #[serde(default)]
     pub service: ServiceExposure,
+    /// Browser origins (`https://app.example.com`: scheme, host, optional
+    /// port) allowed to call the API (`CORS_ALLOWED_ORIGINS`). Unset: the
+    /// origin of `auth.frontendUrl`; `[]`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors_allowed_origins: Option<Vec<String>>,
 }
 
 fn default_api_image() -> String {
@@ -141,6 +160,7 @@ impl Default for ApiSpec {
             resources: None,
             env: Vec::new(),
             service: ServiceExposure::default(),
+            cors_allowed_origins: None,
         }
     }
 }
@@ -243,13 +263,28 @@ pub struct AuthSpec {
     /// Use this session secret instead of a generated one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_secret_ref: Option<SecretKeyRef>,
-    #[serde(default = "default_jwt_expire_minutes")]
+    /// Access-token lifetime (`JWT_EXPIRE_MINUTES`; default 60, sessions
+    /// go on with refresh tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
-    pub jwt_expire_minutes: i64,
+    pub jwt_expire_minutes: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_issuer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_audience: Option<String>,
+    /// Requests one client address may make a minute to the sign-in start,
+    /// code trade, refresh and test-token routes together
+    /// (`RATE_LIMIT_IP_PER_MINUTE`; auth default 30; 0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub rate_limit_ip_per_minute: Option<i64>,
+    /// The header the reverse proxy in front of auth puts the client's
+    /// address in, `x-forwarded-for` (its right-most address) or
+    /// `x-real-ip` (`TRUSTED_PROXY_HEADER`). Unset: the socket's address, and
+    /// forwarded headers are ignored. Set it only behind such a proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
+    pub trusted_proxy_header: Option<String>,
 }
 
 fn default_auth_image() -> String {
@@ -258,9 +293,9 @@ fn default_auth_image() -> String {
 fn default_frontend_url() -> String {
     "http://localhost:5173".into()
 }
-fn default_jwt_expire_minutes() -> i64 {
-    1440
-}
+/// `JWT_EXPIRE_MINUTES` when `auth.jwtExpireMinutes` is unset: an hour, the
+/// auth service's production default (refresh tokens carry sessions on).
+pub const DEFAULT_JWT_EXPIRE_MINUTES: i64 = 60;
 
 impl Default for AuthSpec {
     fn default() -> Self {
@@ -279,9 +314,11 @@ impl Default for AuthSpec {
             oidc: None,
             jwt_secret_ref: None,
             session_secret_ref: None,
-            jwt_expire_minutes: default_jwt_expire_minutes(),
+            jwt_expire_minutes: None,
             jwt_issuer: None,
             jwt_audience: None,
+            rate_limit_ip_per_minute: None,
+            trusted_proxy_header: None,
         }
     }
 }
@@ -523,6 +560,21 @@ pub struct PolicySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub pending_upload_ttl_seconds: Option<i64>,
+    /// Posts one user may keep, every one not rejected counted
+    /// (`QUOTA_USER_POSTS`; api default 1000; 0: unlimited). Admins are exempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub quota_user_posts: Option<i64>,
+    /// Bytes one user may keep, declared sizes of pending uploads included
+    /// (`QUOTA_USER_BYTES`; api default 1073741824; 0: unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub quota_user_bytes: Option<i64>,
+    /// Uploads one user may start a minute, `POST /uploads` and `POST
+    /// /posts` together (`RATE_LIMIT_USER_PER_MINUTE`; api default 60; 0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4294967295_i64))]
+    pub rate_limit_user_per_minute: Option<i64>,
 }
 
 /// One variant preset: a name (the key of the post's `variants`) and the
@@ -594,6 +646,9 @@ impl Default for PolicySpec {
             variant_format: None,
             image_workers: None,
             pending_upload_ttl_seconds: None,
+            quota_user_posts: None,
+            quota_user_bytes: None,
+            rate_limit_user_per_minute: None,
         }
     }
 }
@@ -647,6 +702,16 @@ impl ImageUploadStackSpec {
         }
     }
 
+    /// `CORS_ALLOWED_ORIGINS` of the api: `api.corsAllowedOrigins`, or else
+    /// the origin of `auth.frontendUrl` (as compose does), so that the
+    /// frontend's pages can call the API.
+    pub fn api_cors_origins(&self) -> Vec<String> {
+        match &self.api.cors_allowed_origins {
+            Some(origins) => origins.clone(),
+            None => vec![origin_of(&self.auth.frontend_url)],
+        }
+    }
+
     pub fn database(&self) -> Database<'_> {
         match (&self.database.postgres, &self.database.external) {
             (_, Some(ext)) => Database::External(ext),
@@ -654,6 +719,16 @@ impl ImageUploadStackSpec {
             (None, None) => Database::Postgres(std::borrow::Cow::Owned(PostgresSpec::default())),
         }
     }
+}
+
+/// `scheme://host[:port]` of a URL: everything before its path, query or
+/// fragment.
+pub fn origin_of(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| authority_start + i);
+    url[..end].to_owned()
 }
 
 #[cfg(test)]
@@ -753,6 +828,87 @@ mod tests {
             assert!(props[field].get("default").is_none(), "{field}");
             assert!(policy["default"].get(field).is_none(), "{field}");
         }
+    }
+
+    #[test]
+    fn the_hardening_settings_are_optional_with_their_defaults_left_to_reconcile() {
+        let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
+        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        let props = &spec["properties"];
+        for (section, field, minimum) in [
+            ("policy", "quotaUserPosts", Some(0.0)),
+            ("policy", "quotaUserBytes", Some(0.0)),
+            ("policy", "rateLimitUserPerMinute", Some(0.0)),
+            ("auth", "rateLimitIpPerMinute", Some(0.0)),
+            ("auth", "trustedProxyHeader", None),
+            ("auth", "jwtExpireMinutes", Some(1.0)),
+            ("api", "corsAllowedOrigins", None),
+        ] {
+            let schema = &props[section]["properties"][field];
+            assert!(schema.is_object(), "{section}.{field} is in the schema");
+            assert!(schema.get("default").is_none(), "{section}.{field}");
+            assert!(
+                props[section]["default"].get(field).is_none(),
+                "{section}.{field} in {section}'s default"
+            );
+            if let Some(min) = minimum {
+                assert_eq!(schema["minimum"], min, "{section}.{field}");
+            }
+        }
+        for (section, field) in [
+            ("policy", "rateLimitUserPerMinute"),
+            ("auth", "rateLimitIpPerMinute"),
+        ] {
+            assert_eq!(
+                props[section]["properties"][field]["maximum"], 4294967295.0,
+                "{field}"
+            );
+        }
+        assert_eq!(
+            props["auth"]["properties"]["trustedProxyHeader"]["pattern"],
+            "^[A-Za-z0-9-]{1,64}$"
+        );
+        let redis = &props["redis"];
+        assert!(redis.get("default").is_none());
+        assert_eq!(redis["required"], serde_json::json!(["urlSecretRef"]));
+        assert!(
+            !spec["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&"redis".into()))
+        );
+    }
+
+    #[test]
+    fn the_hardening_settings_read_from_yaml() {
+        let s: ImageUploadStackSpec = serde_norway::from_str(
+            "api:\n  corsAllowedOrigins: [https://app.example.com]\nauth:\n  rateLimitIpPerMinute: 10\n  trustedProxyHeader: x-forwarded-for\n  jwtExpireMinutes: 30\npolicy:\n  quotaUserPosts: 500\n  quotaUserBytes: 0\n  rateLimitUserPerMinute: 120\nredis:\n  urlSecretRef: {name: redis, key: url}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.api.cors_allowed_origins,
+            Some(vec!["https://app.example.com".to_owned()])
+        );
+        assert_eq!(s.auth.rate_limit_ip_per_minute, Some(10));
+        assert_eq!(
+            s.auth.trusted_proxy_header.as_deref(),
+            Some("x-forwarded-for")
+        );
+        assert_eq!(s.auth.jwt_expire_minutes, Some(30));
+        assert_eq!(s.policy.quota_user_posts, Some(500));
+        assert_eq!(s.policy.quota_user_bytes, Some(0));
+        assert_eq!(s.policy.rate_limit_user_per_minute, Some(120));
+        assert_eq!(s.redis.unwrap().url_secret_ref.name, "redis");
+    }
+
+    #[test]
+    fn the_api_allows_the_frontends_origin_unless_told_otherwise() {
+        let mut s = ImageUploadStackSpec::default();
+        assert_eq!(s.api_cors_origins(), ["http://localhost:5173"]);
+        s.auth.frontend_url = "https://app.example.com:8443/admin/?x#y".into();
+        assert_eq!(s.api_cors_origins(), ["https://app.example.com:8443"]);
+        s.api.cors_allowed_origins = Some(vec![]);
+        assert!(s.api_cors_origins().is_empty());
+        assert_eq!(origin_of("https://a.example"), "https://a.example");
     }
 
     #[test]

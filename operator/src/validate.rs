@@ -36,6 +36,7 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
         p.push("policy.presignExpiresSeconds: must be between 1 and 604800".to_string());
     }
     check_image_policy(spec, &mut p);
+    check_limits(spec, &mut p);
     let mut urls = vec![("auth.frontendUrl", Some(&spec.auth.frontend_url))];
     urls.push(("auth.publicUrl", spec.auth.public_url.as_ref()));
     if let Some(m) = &spec.storage.minio {
@@ -146,6 +147,104 @@ fn check_image_policy(spec: &ImageUploadStackSpec, p: &mut Vec<String>) {
             p.push(format!("policy.imageVariants: {:?} is named twice", v.name));
         }
     }
+}
+
+/// Quotas, rate limits, the proxy header and CORS origins, held to what the
+/// services accept (a bad one would stop them at start-up).
+fn check_limits(spec: &ImageUploadStackSpec, p: &mut Vec<String>) {
+    let u32_max = i64::from(u32::MAX);
+    for (field, value, range) in [
+        (
+            "policy.quotaUserPosts",
+            spec.policy.quota_user_posts,
+            0..=i64::MAX,
+        ),
+        (
+            "policy.quotaUserBytes",
+            spec.policy.quota_user_bytes,
+            0..=i64::MAX,
+        ),
+        (
+            "policy.rateLimitUserPerMinute",
+            spec.policy.rate_limit_user_per_minute,
+            0..=u32_max,
+        ),
+        (
+            "auth.rateLimitIpPerMinute",
+            spec.auth.rate_limit_ip_per_minute,
+            0..=u32_max,
+        ),
+        (
+            "auth.jwtExpireMinutes",
+            spec.auth.jwt_expire_minutes,
+            1..=i64::MAX,
+        ),
+    ] {
+        if let Some(v) = value
+            && !range.contains(&v)
+        {
+            p.push(format!(
+                "{field}: {v} is not between {} and {}",
+                range.start(),
+                range.end()
+            ));
+        }
+    }
+    if let Some(h) = &spec.auth.trusted_proxy_header
+        && !valid_header_name(h)
+    {
+        p.push(format!(
+            "auth.trustedProxyHeader: {h:?} is not a header name like x-forwarded-for"
+        ));
+    }
+    let field = if spec.api.cors_allowed_origins.is_some() {
+        "api.corsAllowedOrigins"
+    } else {
+        "auth.frontendUrl (whose origin the api allows)"
+    };
+    for o in spec.api_cors_origins() {
+        if !valid_origin(&o) {
+            p.push(format!(
+                "{field}: {o:?} is not an origin like https://app.example.com (scheme, host, optional port)"
+            ));
+        }
+    }
+}
+
+/// A header name as `TRUSTED_PROXY_HEADER` takes it.
+pub fn valid_header_name(h: &str) -> bool {
+    (1..=64).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// An origin as the api's `CORS_ALLOWED_ORIGINS` takes it: `http(s)://` and
+/// a host with an optional port; no path, query, user or trailing slash.
+pub fn valid_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rfind(':') {
+        Some(i) if !rest[i..].contains(']') => (&rest[..i], Some(&rest[i + 1..])),
+        _ => (rest, None),
+    };
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            !v6.is_empty()
+                && v6
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b":.".contains(&b))
+        }
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        }
+    };
+    host_ok
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A variant preset's name, as the api reads `IMAGE_VARIANTS`.
@@ -291,6 +390,59 @@ mod tests {
         for bad in ["", "Thumb", "a b", "a=b", "a,b", &"z".repeat(33)] {
             assert!(!valid_variant_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn limits_proxy_header_and_cors_origins_are_held_to_what_the_services_accept() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.quota_user_posts = Some(0);
+        spec.policy.quota_user_bytes = Some(0);
+        spec.policy.rate_limit_user_per_minute = Some(0);
+        spec.auth.rate_limit_ip_per_minute = Some(0);
+        spec.auth.trusted_proxy_header = Some("X-Forwarded-For".into());
+        spec.api.cors_allowed_origins = Some(vec![
+            "https://app.example.com".into(),
+            "http://localhost:5173".into(),
+            "http://[::1]:8080".into(),
+        ]);
+        assert_eq!(problems(&spec), Vec::<String>::new());
+
+        spec.policy.quota_user_posts = Some(-1);
+        spec.policy.rate_limit_user_per_minute = Some(i64::from(u32::MAX) + 1);
+        spec.auth.jwt_expire_minutes = Some(0);
+        spec.auth.trusted_proxy_header = Some("x forwarded".into());
+        spec.api.cors_allowed_origins = Some(vec![
+            "*".into(),
+            "https://app.example.com/".into(),
+            "https://app.example.com/path".into(),
+            "ftp://app.example.com".into(),
+            "https://user@app.example.com".into(),
+            "https://app.example.com:".into(),
+        ]);
+        let p = problems(&spec);
+        assert_eq!(p.len(), 10, "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("policy.quotaUserPosts: -1")));
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("policy.rateLimitUserPerMinute: 4294967296"))
+        );
+        assert!(p.iter().any(|m| m.starts_with("auth.jwtExpireMinutes: 0")));
+        assert!(p.iter().any(|m| m.starts_with("auth.trustedProxyHeader")));
+        assert_eq!(
+            p.iter()
+                .filter(|m| m.starts_with("api.corsAllowedOrigins"))
+                .count(),
+            6
+        );
+
+        // Unset, the api allows the frontend's origin, which must be one.
+        let mut spec = ImageUploadStackSpec::default();
+        spec.auth.frontend_url = "https://".into();
+        assert!(
+            problems(&spec)
+                .iter()
+                .any(|m| m.starts_with("auth.frontendUrl (whose origin the api allows)"))
+        );
     }
 
     #[test]

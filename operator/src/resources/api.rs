@@ -35,10 +35,21 @@ pub fn database_env(stack: &ImageUploadStack) -> Vec<EnvVar> {
     }
 }
 
+/// `REDIS_URL` (both services, which then share their rate-limit counts
+/// across replicas), from the Secret `redis.urlSecretRef` names.
+pub fn redis_env(stack: &ImageUploadStack) -> Option<EnvVar> {
+    stack
+        .spec
+        .redis
+        .as_ref()
+        .map(|r| env_secret("REDIS_URL", &r.url_secret_ref))
+}
+
 pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
     let spec = &stack.spec.api;
     let (access, secret) = secrets::s3_credentials(stack);
     let mut vars = database_env(stack);
+    vars.extend(redis_env(stack));
     vars.push(env_secret("JWT_SECRET", &secrets::jwt_secret(stack)));
     vars.push(env_secret("S3_ACCESS_KEY", &access));
     vars.push(env_secret("S3_SECRET_KEY", &secret));
@@ -76,6 +87,56 @@ mod tests {
     use crate::resources::CONFIG_HASH_ANNOTATION;
     use crate::resources::test_support::{assert_hardened, env_secret_ref, env_value, stack};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn the_api_gets_its_limits_cors_and_the_shared_redis() {
+        let plain = deployment(&stack(ImageUploadStackSpec::default()), &Inputs::default());
+        let c = &plain
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0];
+        assert_eq!(env_secret_ref(c, "REDIS_URL"), None, "in memory by default");
+
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.quota_user_posts = Some(100);
+        spec.policy.quota_user_bytes = Some(104_857_600);
+        spec.policy.rate_limit_user_per_minute = Some(30);
+        spec.api.cors_allowed_origins = Some(vec!["https://app.example.com".into()]);
+        spec.redis = Some(crate::crd::RedisSpec {
+            url_secret_ref: SecretKeyRef {
+                name: "redis".into(),
+                key: "url".into(),
+            },
+        });
+        let s = stack(spec);
+        let d = deployment(&s, &Inputs::default());
+        let template = d.spec.unwrap().template;
+        let c = &template.spec.as_ref().unwrap().containers[0];
+        assert_eq!(
+            env_secret_ref(c, "REDIS_URL"),
+            Some(("redis".into(), "url".into()))
+        );
+        // The rest arrives through the ConfigMap the container reads whole.
+        let config = config::api_config_data(&s);
+        assert_eq!(config["QUOTA_USER_POSTS"], "100");
+        assert_eq!(config["QUOTA_USER_BYTES"], "104857600");
+        assert_eq!(config["RATE_LIMIT_USER_PER_MINUTE"], "30");
+        assert_eq!(config["CORS_ALLOWED_ORIGINS"], "https://app.example.com");
+        // ... and a changed limit rolls the pods.
+        let hash = |t: &k8s_openapi::api::core::v1::PodTemplateSpec| {
+            t.metadata.as_ref().unwrap().annotations.as_ref().unwrap()[CONFIG_HASH_ANNOTATION]
+                .clone()
+        };
+        let mut changed = s.clone();
+        changed.spec.policy.quota_user_posts = Some(101);
+        let again = deployment(&changed, &Inputs::default());
+        assert_ne!(hash(&template), hash(&again.spec.unwrap().template));
+    }
 
     #[test]
     fn api_deployment_is_wired_with_the_contract_variables() {

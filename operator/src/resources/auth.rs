@@ -26,6 +26,7 @@ fn client_env(prefix: &str, c: &OAuthClientSpec) -> [k8s_openapi::api::core::v1:
 pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
     let spec = &stack.spec.auth;
     let mut vars = api::database_env(stack);
+    vars.extend(api::redis_env(stack));
     vars.push(env_secret("JWT_SECRET", &secrets::jwt_secret(stack)));
     vars.push(env_secret(
         "SESSION_SECRET",
@@ -144,6 +145,30 @@ mod tests {
             Some(("oidc".into(), "id".into()))
         );
         assert_eq!(env_secret_ref(c, "GITHUB_CLIENT_ID"), None);
+    }
+
+    #[test]
+    fn auth_gets_its_rate_limit_proxy_header_and_the_shared_redis() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.auth.rate_limit_ip_per_minute = Some(20);
+        spec.auth.trusted_proxy_header = Some("x-forwarded-for".into());
+        spec.redis = Some(crate::crd::RedisSpec {
+            url_secret_ref: SecretKeyRef {
+                name: "redis".into(),
+                key: "url".into(),
+            },
+        });
+        let s = stack(spec);
+        let d = deployment(&s, &Inputs::default());
+        let c = &d.spec.unwrap().template.spec.unwrap().containers[0];
+        assert_eq!(
+            env_secret_ref(c, "REDIS_URL"),
+            Some(("redis".into(), "url".into()))
+        );
+        let config = config::auth_config_data(&s);
+        assert_eq!(config["RATE_LIMIT_IP_PER_MINUTE"], "20");
+        assert_eq!(config["TRUSTED_PROXY_HEADER"], "x-forwarded-for");
+        assert_eq!(config["JWT_EXPIRE_MINUTES"], "60");
     }
 
     #[test]

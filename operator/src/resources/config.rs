@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
 
 use super::{API_PORT, AUTH_PORT, MINIO_PORT, child_name, owned_meta};
-use crate::crd::{Endpoints, ImageUploadStack, Storage};
+use crate::crd::{DEFAULT_JWT_EXPIRE_MINUTES, Endpoints, ImageUploadStack, Storage};
 
 pub fn api_config_name(stack: &ImageUploadStack) -> String {
     child_name(stack, "api-config")
@@ -82,6 +82,7 @@ pub fn api_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
             "PRESIGN_EXPIRES_SECONDS",
             spec.policy.presign_expires_seconds.to_string(),
         ),
+        ("CORS_ALLOWED_ORIGINS", spec.api_cors_origins().join(",")),
     ] {
         d.insert(k.into(), v);
     }
@@ -111,6 +112,20 @@ pub fn api_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
             "PENDING_UPLOAD_TTL_SECONDS",
             p.pending_upload_ttl_seconds.map(|n| n.to_string()),
         ),
+        // Quotas and the per-user rate limit, likewise.
+        (
+            "QUOTA_USER_POSTS",
+            p.quota_user_posts.map(|n| n.to_string()),
+        ),
+        (
+            "QUOTA_USER_BYTES",
+            p.quota_user_bytes.map(|n| n.to_string()),
+        ),
+        (
+            "RATE_LIMIT_USER_PER_MINUTE",
+            p.rate_limit_user_per_minute.map(|n| n.to_string()),
+        ),
+        ("RATE_LIMIT_REDIS_PREFIX", redis_prefix(stack, "api")),
     ] {
         if let Some(v) = v {
             d.insert(k.into(), v);
@@ -118,6 +133,26 @@ pub fn api_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     }
     d
 }
+
+/// With a shared Redis, the start of a service's keys there: one per stack,
+/// so that two stacks on one Redis (whose user ids overlap) do not share
+/// their counts.
+fn redis_prefix(stack: &ImageUploadStack, service: &str) -> Option<String> {
+    stack.spec.redis.as_ref().map(|_| {
+        format!(
+            "imgup:{}:{}:{service}:rate:",
+            stack.namespace().unwrap_or_default(),
+            stack.name_any()
+        )
+    })
+}
+
+/// The limits `api_config_data` sets only when the policy names them.
+pub const API_LIMIT_SETTINGS: [&str; 3] = [
+    "QUOTA_USER_POSTS",
+    "QUOTA_USER_BYTES",
+    "RATE_LIMIT_USER_PER_MINUTE",
+];
 
 /// The variables `api_config_data` sets only when the policy names them.
 pub const IMAGE_SETTINGS: [&str; 8] = [
@@ -141,6 +176,19 @@ pub fn auth_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     if let Some(oidc) = &auth.oidc {
         d.insert("OIDC_ISSUER_URL".into(), oidc.issuer_url.clone());
     }
+    // Only what the spec sets; the auth service has the defaults.
+    for (k, v) in [
+        (
+            "RATE_LIMIT_IP_PER_MINUTE",
+            auth.rate_limit_ip_per_minute.map(|n| n.to_string()),
+        ),
+        ("TRUSTED_PROXY_HEADER", auth.trusted_proxy_header.clone()),
+        ("RATE_LIMIT_REDIS_PREFIX", redis_prefix(stack, "auth")),
+    ] {
+        if let Some(v) = v {
+            d.insert(k.into(), v);
+        }
+    }
     d
 }
 
@@ -153,7 +201,9 @@ fn common_data(stack: &ImageUploadStack, port: i32) -> BTreeMap<String, String> 
         ("JWT_ALGORITHM".to_string(), "HS256".to_string()),
         (
             "JWT_EXPIRE_MINUTES".to_string(),
-            auth.jwt_expire_minutes.to_string(),
+            auth.jwt_expire_minutes
+                .unwrap_or(DEFAULT_JWT_EXPIRE_MINUTES)
+                .to_string(),
         ),
     ]);
     if let Some(i) = &auth.jwt_issuer {
@@ -316,7 +366,89 @@ mod tests {
         assert_eq!(d["ADMIN_EMAILS"], "a@example.com,b@example.com");
         assert_eq!(d["OIDC_ISSUER_URL"], "https://id.example.com");
         assert_eq!(d["BIND_ADDR"], "0.0.0.0:8001");
-        assert_eq!(d["JWT_EXPIRE_MINUTES"], "1440");
+        assert_eq!(d["JWT_EXPIRE_MINUTES"], "60");
         assert!(!d.contains_key("MAX_UPLOAD_BYTES"));
+    }
+
+    #[test]
+    fn access_tokens_last_an_hour_unless_the_spec_says_otherwise() {
+        let d = auth_config_data(&stack(ImageUploadStackSpec::default()));
+        assert_eq!(d["JWT_EXPIRE_MINUTES"], "60");
+        let api = api_config_data(&stack(ImageUploadStackSpec::default()));
+        assert_eq!(api["JWT_EXPIRE_MINUTES"], "60", "both services agree");
+        let mut spec = ImageUploadStackSpec::default();
+        spec.auth.jwt_expire_minutes = Some(15);
+        assert_eq!(auth_config_data(&stack(spec))["JWT_EXPIRE_MINUTES"], "15");
+    }
+
+    #[test]
+    fn limits_are_left_to_the_services_unless_the_spec_sets_them() {
+        let d = api_config_data(&stack(ImageUploadStackSpec::default()));
+        for k in API_LIMIT_SETTINGS {
+            assert!(!d.contains_key(k), "{k} set without the spec naming it");
+        }
+        assert!(!d.contains_key("RATE_LIMIT_REDIS_PREFIX"));
+        let a = auth_config_data(&stack(ImageUploadStackSpec::default()));
+        for k in [
+            "RATE_LIMIT_IP_PER_MINUTE",
+            "TRUSTED_PROXY_HEADER",
+            "RATE_LIMIT_REDIS_PREFIX",
+        ] {
+            assert!(!a.contains_key(k), "{k} set without the spec naming it");
+        }
+
+        let mut spec = ImageUploadStackSpec::default();
+        spec.policy.quota_user_posts = Some(200);
+        spec.policy.quota_user_bytes = Some(0);
+        spec.policy.rate_limit_user_per_minute = Some(0);
+        spec.auth.rate_limit_ip_per_minute = Some(12);
+        spec.auth.trusted_proxy_header = Some("x-real-ip".into());
+        spec.redis = Some(crate::crd::RedisSpec {
+            url_secret_ref: crate::crd::SecretKeyRef {
+                name: "redis".into(),
+                key: "url".into(),
+            },
+        });
+        let s = stack(spec);
+        let d = api_config_data(&s);
+        assert_eq!(d["QUOTA_USER_POSTS"], "200");
+        assert_eq!(d["QUOTA_USER_BYTES"], "0");
+        assert_eq!(d["RATE_LIMIT_USER_PER_MINUTE"], "0");
+        assert_eq!(d["RATE_LIMIT_REDIS_PREFIX"], "imgup:imgup:demo:api:rate:");
+        assert!(!d.contains_key("RATE_LIMIT_IP_PER_MINUTE"), "auth's limit");
+        assert!(!d.contains_key("TRUSTED_PROXY_HEADER"), "auth's setting");
+        assert!(!d.contains_key("REDIS_URL"), "a secret, not config");
+        let a = auth_config_data(&s);
+        assert_eq!(a["RATE_LIMIT_IP_PER_MINUTE"], "12");
+        assert_eq!(a["TRUSTED_PROXY_HEADER"], "x-real-ip");
+        assert_eq!(a["RATE_LIMIT_REDIS_PREFIX"], "imgup:imgup:demo:auth:rate:");
+        for k in API_LIMIT_SETTINGS {
+            assert!(!a.contains_key(k), "{k} is the api's");
+        }
+        assert!(!a.contains_key("REDIS_URL"), "a secret, not config");
+    }
+
+    #[test]
+    fn the_api_allows_the_frontend_origin_by_default_and_what_the_spec_names() {
+        let d = api_config_data(&stack(ImageUploadStackSpec::default()));
+        assert_eq!(d["CORS_ALLOWED_ORIGINS"], "http://localhost:5173");
+        let mut spec = ImageUploadStackSpec::default();
+        spec.auth.frontend_url = "https://admin.example.com/app/".into();
+        assert_eq!(
+            api_config_data(&stack(spec.clone()))["CORS_ALLOWED_ORIGINS"],
+            "https://admin.example.com"
+        );
+        spec.api.cors_allowed_origins = Some(vec![
+            "https://a.example".into(),
+            "http://localhost:5173".into(),
+        ]);
+        assert_eq!(
+            api_config_data(&stack(spec.clone()))["CORS_ALLOWED_ORIGINS"],
+            "https://a.example,http://localhost:5173"
+        );
+        spec.api.cors_allowed_origins = Some(vec![]);
+        assert_eq!(api_config_data(&stack(spec))["CORS_ALLOWED_ORIGINS"], "");
+        let a = auth_config_data(&stack(ImageUploadStackSpec::default()));
+        assert!(!a.contains_key("CORS_ALLOWED_ORIGINS"), "the api's");
     }
 }

@@ -174,6 +174,9 @@ pub fn user_secret_refs(stack: &ImageUploadStack) -> Vec<SecretKeyRef> {
     if let Database::External(e) = spec.database() {
         refs.push(e.url_secret_ref.clone());
     }
+    if let Some(r) = &spec.redis {
+        refs.push(r.url_secret_ref.clone());
+    }
     let clients = [spec.auth.google.as_ref(), spec.auth.github.as_ref()]
         .into_iter()
         .flatten()
@@ -246,6 +249,26 @@ mod tests {
             vec![SecretKeyRef {
                 name: "my-jwt".into(),
                 key: "k".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn the_redis_url_is_a_required_secret() {
+        let spec = ImageUploadStackSpec {
+            redis: Some(crate::crd::RedisSpec {
+                url_secret_ref: SecretKeyRef {
+                    name: "redis".into(),
+                    key: "url".into(),
+                },
+            }),
+            ..ImageUploadStackSpec::default()
+        };
+        assert_eq!(
+            user_secret_refs(&stack(spec)),
+            vec![SecretKeyRef {
+                name: "redis".into(),
+                key: "url".into()
             }]
         );
     }
