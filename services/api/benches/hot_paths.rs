@@ -91,6 +91,7 @@ fn hot_paths(c: &mut Criterion) {
                     black_box(key.as_str()),
                     Presign::Get {
                         content_disposition: None,
+                        content_type: Some("image/png"),
                     },
                     expiry,
                 )

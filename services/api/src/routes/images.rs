@@ -76,6 +76,7 @@ pub async fn show(
         key.as_str(),
         Presign::Get {
             content_disposition: disposition.as_deref(),
+            content_type: Some(key.format().mime_type()),
         },
         state.presign_expiry,
     )?;

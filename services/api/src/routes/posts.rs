@@ -95,11 +95,14 @@ pub struct ListParams {
     pub status: Option<PostStatus>,
 }
 
-fn presign_get(state: &AppState, key: &str) -> Result<String, ApiError> {
+/// A GET URL that makes S3 answer with `content_type`, whatever the object's
+/// own metadata says.
+fn presign_get(state: &AppState, key: &str, content_type: &str) -> Result<String, ApiError> {
     Ok(state.storage.presign(
         key,
         Presign::Get {
             content_disposition: None,
+            content_type: Some(content_type),
         },
         state.presign_expiry,
     )?)
@@ -108,7 +111,7 @@ fn presign_get(state: &AppState, key: &str) -> Result<String, ApiError> {
 fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
     let ready = post.status == PostStatus::Ready;
     let url = ready
-        .then(|| presign_get(state, &post.image_key))
+        .then(|| presign_get(state, &post.image_key, &post.content_type))
         .transpose()?;
     let image = post.image.filter(|_| ready);
     let variants = match &image {
@@ -119,7 +122,7 @@ fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
                 Ok((
                     name.clone(),
                     VariantView {
-                        url: presign_get(state, &v.key)?,
+                        url: presign_get(state, &v.key, &v.content_type)?,
                         width: v.width,
                         height: v.height,
                         content_type: v.content_type.clone(),

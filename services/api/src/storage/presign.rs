@@ -37,9 +37,11 @@ pub enum Presign<'a> {
         content_type: &'a str,
         content_length: u64,
     },
-    /// A GET, optionally forcing `Content-Disposition`.
+    /// A GET, optionally forcing `Content-Disposition` and `Content-Type`
+    /// (S3 then answers with these whatever the object's metadata says).
     Get {
         content_disposition: Option<&'a str>,
+        content_type: Option<&'a str>,
     },
 }
 
@@ -162,14 +164,25 @@ impl Presigner {
             utf8_percent_encode(&scope, ENCODE),
         );
         if let Presign::Get {
-            content_disposition: Some(value),
+            content_disposition,
+            content_type,
         } = request
         {
-            let _ = write!(
-                query,
-                "&response-content-disposition={}",
-                utf8_percent_encode(value, ENCODE)
-            );
+            // `response-content-disposition` sorts before `response-content-type`.
+            if let Some(value) = content_disposition {
+                let _ = write!(
+                    query,
+                    "&response-content-disposition={}",
+                    utf8_percent_encode(value, ENCODE)
+                );
+            }
+            if let Some(value) = content_type {
+                let _ = write!(
+                    query,
+                    "&response-content-type={}",
+                    utf8_percent_encode(value, ENCODE)
+                );
+            }
         }
 
         let mut canonical = String::with_capacity(640);
@@ -275,13 +288,20 @@ mod tests {
             }
             Presign::Get {
                 content_disposition,
+                content_type,
             } => {
-                let url = match content_disposition {
-                    Some(value) => format!(
-                        "{url}?response-content-disposition={}",
-                        utf8_percent_encode(value, ENCODE)
-                    ),
-                    None => url.to_owned(),
+                let query: Vec<String> = [
+                    content_disposition.map(|v| ("response-content-disposition", v)),
+                    content_type.map(|v| ("response-content-type", v)),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, ENCODE)))
+                .collect();
+                let url = if query.is_empty() {
+                    url.to_owned()
+                } else {
+                    format!("{url}?{}", query.join("&"))
                 };
                 ("GET", url, Vec::new())
             }
@@ -328,12 +348,22 @@ mod tests {
             },
             Presign::Get {
                 content_disposition: None,
+                content_type: None,
             },
             Presign::Get {
                 content_disposition: Some(&imgup_policy::attachment("고양이 \"best\" 100%.png")),
+                content_type: None,
+            },
+            Presign::Get {
+                content_disposition: Some(&imgup_policy::attachment("cat.webp")),
+                content_type: Some("image/webp"),
+            },
+            Presign::Get {
+                content_disposition: None,
+                content_type: Some("image/svg+xml; charset=utf-8"),
             },
         ];
-        for (request, expiry) in cases.into_iter().zip([900, 1, 604_800]) {
+        for (request, expiry) in cases.into_iter().zip([900, 1, 604_800, 60, 3600]) {
             let expiry = Duration::from_secs(expiry);
             let ours = presigner.presign_at(key, request, expiry, now).unwrap();
             let theirs = reference(url, request, expiry, now);
@@ -391,6 +421,7 @@ mod tests {
         let next_day = day + Duration::from_secs(86_400);
         let request = Presign::Get {
             content_disposition: None,
+            content_type: None,
         };
         let expiry = Duration::from_secs(60);
         for now in [day, next_day, day] {
@@ -409,6 +440,7 @@ mod tests {
             Presigner::new("ak", "sk", "us-east-1", "http://localhost:9000", "b", true).unwrap();
         let request = Presign::Get {
             content_disposition: None,
+            content_type: None,
         };
         assert!(
             presigner
