@@ -29,6 +29,7 @@ pub struct AppState {
     pub presign_expiry: Duration,
     /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_origins: Arc<[String]>,
-    /// What `GET /metrics` shows.
-    pub metrics: ApiMetrics,
+    /// What `GET /metrics` shows (one `Arc`: the state is cloned for every
+    /// request, and the metrics are several handles).
+    pub metrics: Arc<ApiMetrics>,
 }

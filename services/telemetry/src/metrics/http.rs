@@ -109,28 +109,6 @@ impl HttpMetrics {
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         routes.entry(path.to_owned()).or_default().clone()
     }
-
-    /// Error answers so far on `route` with `code`.
-    pub fn errors(&self, route: &str, code: &str) -> u64 {
-        let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        routes.get(route).map_or(0, |r| {
-            let errors = r.errors.lock().unwrap_or_else(|e| e.into_inner());
-            errors
-                .get(&ErrorCode(Cow::Owned(code.to_owned())))
-                .copied()
-                .unwrap_or(0)
-        })
-    }
-
-    /// Requests answered so far on `route` (a matched path such as
-    /// `/posts/{id}`) with `method` and `status`.
-    pub fn requests(&self, route: &str, method: &Method, status: u16) -> u64 {
-        let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        routes.get(route).map_or(0, |r| {
-            let slot = usize::from(status.saturating_sub(FIRST_STATUS)).min(STATUSES - 1);
-            r.methods[method_index(method)].statuses[slot].load(Ordering::Relaxed)
-        })
-    }
 }
 
 impl Collector for HttpMetrics {
