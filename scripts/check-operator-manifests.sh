@@ -282,11 +282,11 @@ if problems:
 
 value_sets = {
     "default": {},
-    "ha": {"replicaCount": 2, "metrics": {"service": {"enabled": False}},
+    "ha": {"replicaCount": 2, "metrics": {"service": {"enabled": False}, "scrapeAnnotations": False},
            "image": {"tag": "0.1.1", "pullPolicy": "Always"},
            "nodeSelector": {"kubernetes.io/os": "linux"},
            "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
-           "podAnnotations": {"prometheus.io/scrape": "true"}},
+           "podAnnotations": {"team": "images"}},
     "no-leader-election": {"leaderElection": {"enabled": False},
                            "serviceAccount": {"create": False, "name": "existing"}},
 }
@@ -311,6 +311,12 @@ for name, values in value_sets.items():
             assert sc["readOnlyRootFilesystem"] and sc["runAsNonRoot"], "hardening"
             assert c["resources"]["requests"] and c["resources"]["limits"], "requests and limits"
             assert c["livenessProbe"] and c["readinessProbe"], "probes"
+            notes = d["spec"]["template"]["metadata"].get("annotations", {})
+            if name == "default":
+                assert notes == {"prometheus.io/scrape": "true", "prometheus.io/port": "8080",
+                                 "prometheus.io/path": "/metrics"}, f"scrape annotations: {notes}"
+            if name == "ha":
+                assert notes == {"team": "images"}, f"podAnnotations alone: {notes}"
     with open(f"{out}/chart-{name}.yaml", "w") as f:
         yaml.safe_dump_all(docs, f, sort_keys=False)
 

@@ -150,6 +150,10 @@ mod tests {
         assert_hardened(c);
         assert_eq!(c.image.as_deref(), Some("ghcr.io/imgup/imgup-api:0.1.0"));
         assert_eq!(c.ports.as_ref().unwrap()[0].container_port, 8080);
+        let annotations = spec.template.metadata.unwrap().annotations.unwrap();
+        assert_eq!(annotations["prometheus.io/scrape"], "true");
+        assert_eq!(annotations["prometheus.io/port"], "8080");
+        assert_eq!(annotations["prometheus.io/path"], "/metrics");
         assert_eq!(
             c.env_from.as_ref().unwrap()[0]
                 .config_map_ref

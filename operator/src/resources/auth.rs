@@ -78,7 +78,11 @@ mod tests {
     fn auth_deployment_has_jwt_session_database_and_probes() {
         let d = deployment(&stack(ImageUploadStackSpec::default()), &Inputs::default());
         assert_eq!(d.metadata.name.as_deref(), Some("demo-auth"));
-        let c = &d.spec.unwrap().template.spec.unwrap().containers[0];
+        let template = d.spec.unwrap().template;
+        let annotations = template.metadata.unwrap().annotations.unwrap();
+        assert_eq!(annotations["prometheus.io/scrape"], "true");
+        assert_eq!(annotations["prometheus.io/port"], "8001");
+        let c = &template.spec.unwrap().containers[0];
         assert_hardened(c);
         assert_eq!(c.image.as_deref(), Some("ghcr.io/imgup/imgup-auth:0.1.0"));
         assert_eq!(c.ports.as_ref().unwrap()[0].container_port, 8001);

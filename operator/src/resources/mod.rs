@@ -41,6 +41,17 @@ pub const SPEC_HASH_ANNOTATION: &str = "imgup.dev/spec-hash";
 /// rolls the Deployment.
 pub const CONFIG_HASH_ANNOTATION: &str = "imgup.dev/config-hash";
 
+/// The annotations that Prometheus' Kubernetes pod discovery (and the
+/// community charts' scrape configs) read: scrape this pod's `/metrics` on
+/// `port`.
+pub fn scrape_annotations(port: i32) -> [(String, String); 3] {
+    [
+        ("prometheus.io/scrape".into(), "true".into()),
+        ("prometheus.io/port".into(), port.to_string()),
+        ("prometheus.io/path".into(), "/metrics".into()),
+    ]
+}
+
 pub const API_PORT: i32 = 8080;
 pub const AUTH_PORT: i32 = 8001;
 pub const POSTGRES_PORT: i32 = 5432;
@@ -574,7 +585,12 @@ pub fn service_deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(stack, w.component)),
-                    annotations: Some(BTreeMap::from([(CONFIG_HASH_ANNOTATION.to_string(), hash)])),
+                    annotations: Some(
+                        [(CONFIG_HASH_ANNOTATION.to_string(), hash)]
+                            .into_iter()
+                            .chain(scrape_annotations(w.port))
+                            .collect(),
+                    ),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(pod),
