@@ -40,6 +40,11 @@ pub struct DevArgs {
     auth_port: u16,
     #[arg(long, default_value_t = 9000)]
     s3_port: u16,
+    /// Browser origins that may call the API and PUT to its presigned URLs
+    /// (comma-separated); by default the web frontend's and the admin UI's
+    /// development server.
+    #[arg(long, value_delimiter = ',', default_value = "http://localhost:5173")]
+    cors_allowed_origins: Vec<String>,
 }
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
@@ -56,6 +61,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             access_key: ACCESS_KEY.into(),
             secret_key: SECRET_KEY.into(),
             buckets: vec![BUCKET.into()],
+            cors_allowed_origins: args.cors_allowed_origins.clone(),
         },
     )
     .await
@@ -94,8 +100,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..RateLimitSettings::default()
         },
         pending_upload_ttl_seconds: 86_400,
-        // The admin UI's and the web frontend's development server.
-        cors_allowed_origins: imgup_api::config::Origins(vec!["http://localhost:5173".into()]),
+        cors_allowed_origins: imgup_api::config::Origins(args.cors_allowed_origins.clone()),
         command: None,
     };
     let token = jwt.signer()?.sign(&TokenSubject {

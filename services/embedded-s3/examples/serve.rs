@@ -15,6 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         access_key: access_key.clone(),
         secret_key: secret_key.clone(),
         buckets: vec![bucket.clone()],
+        cors_allowed_origins: vec![],
     };
     let server = EmbeddedS3::bind(([127, 0, 0, 1], port.parse()?).into(), &config).await?;
     println!("S3 at {}", server.endpoint());

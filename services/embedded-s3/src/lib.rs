@@ -1,6 +1,8 @@
 //! An S3-compatible endpoint served from a local folder (a bucket is a
 //! sub-folder), with SigV4 authentication as strict as the real thing: presigned
-//! URLs behave as they do against MinIO.
+//! URLs behave as they do against MinIO, CORS included.
+
+mod cors;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,14 +11,11 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper_util::service::TowerToHyperService;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
-
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; past this, new ones wait in the listen backlog.
-const MAX_CONNECTIONS: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub struct EmbeddedS3Config {
@@ -26,6 +25,29 @@ pub struct EmbeddedS3Config {
     pub secret_key: String,
     /// Buckets to create (as folders) before serving.
     pub buckets: Vec<String>,
+    /// Browser origins (`scheme://host[:port]`) that may GET, HEAD and PUT
+    /// objects through presigned URLs, as a bucket's CORS rules allow them on
+    /// S3 and MinIO. Empty: none.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// What the endpoint holds its clients to.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// A connection that has not sent a whole request head by then is closed
+    /// (slowloris).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; past this, new ones wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +61,8 @@ pub enum EmbeddedS3Error {
     Backend(String),
     #[error("cannot listen: {0}")]
     Listen(std::io::Error),
+    #[error("not a browser origin: {0:?}")]
+    Origin(String),
 }
 
 /// A running endpoint; dropping it (or [`EmbeddedS3::stop`]) closes the
@@ -54,6 +78,16 @@ impl EmbeddedS3 {
         listener: TcpListener,
         config: &EmbeddedS3Config,
     ) -> Result<Self, EmbeddedS3Error> {
+        Self::start_with(listener, config, ConnectionLimits::default())
+    }
+
+    /// Serves on `listener` until stopped, with these connection limits.
+    pub fn start_with(
+        listener: TcpListener,
+        config: &EmbeddedS3Config,
+        limits: ConnectionLimits,
+    ) -> Result<Self, EmbeddedS3Error> {
+        let cors = cors::layer(&config.cors_allowed_origins)?;
         for bucket in &config.buckets {
             let path = config.root.join(bucket);
             std::fs::create_dir_all(&path)
@@ -70,18 +104,22 @@ impl EmbeddedS3 {
             config.access_key.clone(),
             config.secret_key.clone(),
         ));
-        let service = builder.build();
+        let service = TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .layer(cors)
+                .service(builder.build()),
+        );
         let addr = listener.local_addr().map_err(EmbeddedS3Error::Listen)?;
         let task = tokio::spawn(async move {
             let mut http = ConnBuilder::new(TokioExecutor::new());
             // A client that has not sent its request head by then is dropped (slowloris).
             http.http1()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT);
+                .header_read_timeout(limits.header_read_timeout);
             // Dropping the set (when this task is aborted) aborts every connection.
             let mut connections = JoinSet::new();
             loop {
-                while connections.len() >= MAX_CONNECTIONS {
+                while connections.len() >= limits.max_connections.max(1) {
                     connections.join_next().await;
                 }
                 let socket = match listener.accept().await {

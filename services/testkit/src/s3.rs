@@ -24,6 +24,7 @@ impl TestS3 {
             access_key: Self::ACCESS_KEY.into(),
             secret_key: Self::SECRET_KEY.into(),
             buckets: vec![bucket.into()],
+            cors_allowed_origins: vec![],
         };
         let server = EmbeddedS3::bind(([127, 0, 0, 1], 0).into(), &config)
             .await
