@@ -18,10 +18,14 @@ if [ ! -d "$oidc/node_modules/oauth2-mock-server" ]; then
 fi
 # Checks outside cargo first, so that the test runner's summary closes the output:
 # the operator's manifests against the official schemas and the Helm library,
-# the compose file with the Compose CLI, and the curl walkthrough against `imgup dev`.
+# the compose file with the Compose CLI, the curl walkthrough against `imgup dev`
+# a browser's upload from an allowed origin (headless Chromium), and
+# schemathesis over the API's OpenAPI document.
 scripts/check-operator-manifests.sh
 scripts/check-compose.sh
 scripts/smoke-dev.sh
+scripts/check-cors-browser.sh
+scripts/check-openapi-conformance.sh
 # The admin app: its UI logic (vitest), then the app itself in a real WebKit
 # window against `imgup dev` (tauri-driver under Xvfb).
 scripts/install-desktop-deps.sh
