@@ -7,7 +7,7 @@ use imgup_policy::{ObjectKey, UploadRequest, ValidatedUpload, ValidationError};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::pipeline::{mismatch, reject};
+use crate::pipeline::{mismatch, queue_unchecked, reject, uploaded};
 use crate::state::AppState;
 use crate::storage::Presign;
 use crate::store::{NewPost, Post, PostStatus, StoreError};
@@ -137,10 +137,10 @@ async fn process(state: &AppState, post: Post) -> Result<Post, ApiError> {
         }
         PostStatus::Processing => {}
         PostStatus::Pending => {
-            let incoming = ObjectKey::parse(&post.image_key)
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("post {} has a bad key", post.id)))?
-                .incoming();
-            let Some(object) = state.storage.inspect(&incoming).await? else {
+            let key = ObjectKey::parse(&post.image_key).map_err(|_| {
+                ApiError::Internal(anyhow::anyhow!("post {} has a bad key", post.id))
+            })?;
+            let Some(object) = uploaded(state, &key).await? else {
                 return Err(ApiError::Conflict(
                     "not_uploaded",
                     "the image has not been uploaded yet".into(),
@@ -202,6 +202,17 @@ pub async fn served_post(
         None if minted_by_caller => adopt_raw_upload(state, user, key).await?,
         None => return Err(ApiError::NotFound("image")),
     };
+    // An image served before the pipeline existed is checked first.
+    let post = if post.status == PostStatus::Ready && post.image.is_none() {
+        queue_unchecked(state, Some(post.id)).await?;
+        state
+            .posts
+            .get(post.id)
+            .await?
+            .ok_or(ApiError::NotFound("image"))?
+    } else {
+        post
+    };
     // Reading an image that was uploaded but not completed completes it.
     let post = process(state, post).await?;
     if post.status == PostStatus::Processing {
@@ -217,7 +228,7 @@ async fn adopt_raw_upload(
     user: &AuthUser,
     key: &ObjectKey,
 ) -> Result<Post, ApiError> {
-    let Some(object) = state.storage.inspect(&key.incoming()).await? else {
+    let Some(object) = uploaded(state, key).await? else {
         return Err(ApiError::NotFound("image"));
     };
     let format = key.format();

@@ -6,29 +6,14 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use imgup_testkit::{phone_photo, real_image_of, sample_image};
+use imgup_testkit::{exif_tags, phone_photo, real_image_of, sample_image};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{TestApp, error_body, incoming};
-
-/// What exiftool finds in `bytes`, as its JSON object.
-fn exif_tags(bytes: &[u8]) -> Value {
-    let mut child = Command::new("exiftool")
-        .args(["-j", "-a", "-G1", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("exiftool is needed (apt-get install libimage-exiftool-perl)");
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let tags: Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
-    tags[0].clone()
-}
 
 async fn fetch(app: &TestApp, url: &Value) -> Vec<u8> {
     let response = app.http.get(url.as_str().unwrap()).send().await.unwrap();

@@ -232,3 +232,74 @@ async fn the_sqlite_store_behaves() {
     let (pool, _dir) = imgup_testkit::fresh_sqlite().await;
     behaves(&SqlitePostStore::new(pool)).await;
 }
+
+/// Ready posts that were never checked (as the first release left them:
+/// `ready`, no dimensions) go back to processing with a job, once, and only
+/// they; `only` picks one.
+async fn unchecked_are_queued<S: PostStore + ImageJobs>(
+    store: &S,
+    make_old_ready: impl AsyncFn(i64),
+) {
+    let old_a = store.create(new_post("alice", 910)).await.unwrap();
+    let old_b = store.create(new_post("alice", 911)).await.unwrap();
+    let pending = store.create(new_post("alice", 912)).await.unwrap();
+    make_old_ready(old_a.id).await;
+    make_old_ready(old_b.id).await;
+    let now = Utc::now();
+    assert_eq!(
+        store
+            .queue_unchecked(Some(old_b.id), 10, now)
+            .await
+            .unwrap(),
+        vec![old_b.id]
+    );
+    assert_eq!(
+        store.queue_unchecked(None, 10, now).await.unwrap(),
+        vec![old_a.id]
+    );
+    assert!(
+        store
+            .queue_unchecked(None, 10, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for id in [old_a.id, old_b.id] {
+        assert_eq!(
+            store.get(id).await.unwrap().unwrap().status,
+            PostStatus::Processing
+        );
+    }
+    assert_eq!(
+        store.get(pending.id).await.unwrap().unwrap().status,
+        PostStatus::Pending
+    );
+    assert_eq!(store.depth().await.unwrap(), 2);
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_postgres_store_queues_unchecked_ready_posts(pool: PgPool) {
+    let store = PgPostStore::new(pool.clone());
+    unchecked_are_queued(&store, async |id| {
+        sqlx::query("UPDATE posts SET status = 'ready' WHERE id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sqlite_store_queues_unchecked_ready_posts() {
+    let (pool, _dir) = imgup_testkit::fresh_sqlite().await;
+    let store = SqlitePostStore::new(pool.clone());
+    unchecked_are_queued(&store, async |id| {
+        sqlx::query("UPDATE posts SET status = 'ready' WHERE id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    })
+    .await;
+}

@@ -38,3 +38,25 @@ pub fn real_image_of(mime: &str) -> Vec<u8> {
 pub fn phone_photo() -> Vec<u8> {
     include_bytes!("../assets/phone.jpg").to_vec()
 }
+
+/// What exiftool (Debian `libimage-exiftool-perl`) finds in `bytes`, every
+/// group and duplicate included (`-a -G1`), as its JSON object.
+pub fn exif_tags(bytes: &[u8]) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("exiftool")
+        .args(["-j", "-a", "-G1", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("exiftool is needed (apt-get install libimage-exiftool-perl)");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(bytes)
+        .expect("exiftool reads the image");
+    let out = child.wait_with_output().expect("exiftool runs");
+    let tags: serde_json::Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
+    tags[0].clone()
+}

@@ -11,7 +11,7 @@ mod s3;
 mod sqlite;
 mod tokens;
 
-pub use images::{phone_photo, real_image_of, sample_image, sample_image_of_len};
+pub use images::{exif_tags, phone_photo, real_image_of, sample_image, sample_image_of_len};
 pub use metrics::{Sample, metric_value, parse_metrics};
 pub use oidc::OidcServer;
 pub use proxy::TcpProxy;

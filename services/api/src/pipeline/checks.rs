@@ -5,7 +5,7 @@ use imgup_policy::ObjectKey;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::ObjectInfo;
+use crate::storage::{ObjectInfo, StoredObject};
 use crate::store::{Outcome, Post};
 
 /// A reason to refuse the stored object before decoding it: `(code, reason)`.
@@ -65,4 +65,26 @@ pub async fn reject(
         state.metrics.image_checked("rejected");
     }
     Ok(rejected)
+}
+
+/// What S3 holds of the post's upload: the object at its incoming key, or,
+/// for an upload made before the image pipeline existed (PUT straight to the
+/// served key, which no URL names any more), the object at the served key.
+pub async fn uploaded(state: &AppState, key: &ObjectKey) -> Result<Option<ObjectInfo>, ApiError> {
+    match state.storage.inspect(&key.incoming()).await? {
+        Some(object) => Ok(Some(object)),
+        None => Ok(state.storage.inspect(key.as_str()).await?),
+    }
+}
+
+/// [`uploaded`], with the bytes (at most `limit`).
+pub(super) async fn uploaded_bytes(
+    state: &AppState,
+    key: &ObjectKey,
+    limit: u64,
+) -> Result<Option<StoredObject>, ApiError> {
+    match state.storage.get(&key.incoming(), limit).await? {
+        Some(object) => Ok(Some(object)),
+        None => Ok(state.storage.get(key.as_str(), limit).await?),
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use imgup_imaging::Processed;
 use imgup_policy::{ImageFormat, ObjectKey};
 
-use super::checks::{mismatch, reject};
+use super::checks::{mismatch, reject, uploaded_bytes};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ImageFacts, Outcome, Post, PostStatus, StoredVariant};
@@ -36,11 +36,7 @@ pub(super) async fn run(state: &AppState, post_id: i64) -> Result<(), ApiError> 
         .await?;
         return Ok(());
     };
-    let Some(object) = state
-        .storage
-        .get(&key.incoming(), state.policy.max_bytes)
-        .await?
-    else {
+    let Some(object) = uploaded_bytes(state, &key, state.policy.max_bytes).await? else {
         reject(
             state,
             &post,

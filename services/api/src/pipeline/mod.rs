@@ -3,6 +3,7 @@
 //! renders the image off the async runtime (see `imgup-imaging`) and only then
 //! lets anyone read it.
 
+mod backfill;
 mod checks;
 mod job;
 mod waiter;
@@ -14,7 +15,8 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, broadcast, watch};
 
-pub use checks::{mismatch, reject};
+pub use backfill::queue_unchecked;
+pub use checks::{mismatch, reject, uploaded};
 pub use waiter::Waiter;
 pub use worker::spawn_workers;
 

@@ -12,12 +12,14 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Longest wait before a transient failure is retried.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(300);
 
-/// Starts the pipeline's workers; they run until [`super::Pipeline::stop`].
+/// Starts the pipeline's workers, and the search for images from before the
+/// pipeline; they run until [`super::Pipeline::stop`].
 pub fn spawn_workers(state: &AppState) -> JoinSet<()> {
     let mut workers = JoinSet::new();
     for _ in 0..state.pipeline.workers {
         workers.spawn(work(state.clone()));
     }
+    workers.spawn(super::backfill::run(state.clone()));
     workers
 }
 

@@ -109,7 +109,13 @@ fn presign_get(state: &AppState, key: &str, content_type: &str) -> Result<String
 }
 
 fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
-    let ready = post.status == PostStatus::Ready;
+    // A post made ready before the image pipeline existed was never checked:
+    // it is shown as processing, without a URL, until the pipeline has run.
+    let status = match post.status {
+        PostStatus::Ready if post.image.is_none() => PostStatus::Processing,
+        status => status,
+    };
+    let ready = status == PostStatus::Ready;
     let url = ready
         .then(|| presign_get(state, &post.image_key, &post.content_type))
         .transpose()?;
@@ -142,7 +148,7 @@ fn view(state: &AppState, post: Post) -> Result<PostView, ApiError> {
         expires_in: url.as_ref().map(|_| state.presign_expiry.as_secs()),
         url,
         object_key: post.image_key,
-        status: post.status,
+        status,
         title: post.title,
         filename: post.filename,
         content_type: post.content_type,

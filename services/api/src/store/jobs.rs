@@ -37,4 +37,14 @@ pub trait ImageJobs: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Jobs queued or running.
     async fn depth(&self) -> Result<u64, StoreError>;
+    /// Puts `ready` posts whose image was never checked (recorded before the
+    /// image pipeline existed, or by an older replica during an upgrade) back
+    /// to `processing`, each with a job: at most `limit`, or only post `only`.
+    /// Returns the ids it queued.
+    async fn queue_unchecked(
+        &self,
+        only: Option<i64>,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError>;
 }

@@ -12,6 +12,10 @@ use super::{
     StoreError,
 };
 
+/// A post's image job, due now (`$2`); queueing it twice is harmless.
+const QUEUE_JOB: &str = "INSERT INTO image_jobs (post_id, run_after, created_at) VALUES ($1, $2, $2) \
+                         ON CONFLICT (post_id) DO NOTHING";
+
 macro_rules! sql_post_store {
     ($(#[$doc:meta])* $name:ident, $pool:ty, skip_locked: $skip_locked:literal) => {
         $(#[$doc])*
@@ -139,10 +143,7 @@ macro_rules! sql_post_store {
                     .await
                     .map_err(classify)?;
                 if row.is_some() {
-                    sqlx::query(
-                        "INSERT INTO image_jobs (post_id, run_after, created_at) VALUES ($1, $2, $2) \
-                         ON CONFLICT (post_id) DO NOTHING",
-                    )
+                    sqlx::query(QUEUE_JOB)
                     .bind(id)
                     .bind(now)
                     .execute(&mut *tx)
@@ -251,6 +252,37 @@ macro_rules! sql_post_store {
                     .await
                     .map_err(classify)?;
                 Ok(u64::try_from(count).unwrap_or(0))
+            }
+
+            async fn queue_unchecked(
+                &self,
+                only: Option<i64>,
+                limit: u32,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<i64>, StoreError> {
+                // (`width` is set by every check that lets an image through.)
+                const SOME: &str = "UPDATE posts SET status = 'processing', updated_at = $1 \
+                     WHERE id IN (SELECT id FROM posts WHERE status = 'ready' AND width IS NULL \
+                                  ORDER BY id LIMIT $2) \
+                     AND status = 'ready' AND width IS NULL RETURNING id";
+                const ONE: &str = "UPDATE posts SET status = 'processing', updated_at = $1 \
+                     WHERE id = $2 AND status = 'ready' AND width IS NULL RETURNING id";
+                let mut tx = self.pool.begin().await.map_err(classify)?;
+                let query = match only {
+                    Some(id) => sqlx::query_as(ONE).bind(now).bind(id),
+                    None => sqlx::query_as(SOME).bind(now).bind(i64::from(limit)),
+                };
+                let ids: Vec<(i64,)> = query.fetch_all(&mut *tx).await.map_err(classify)?;
+                for (id,) in &ids {
+                    sqlx::query(QUEUE_JOB)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                }
+                tx.commit().await.map_err(classify)?;
+                Ok(ids.into_iter().map(|(id,)| id).collect())
             }
         }
 

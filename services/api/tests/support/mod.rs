@@ -204,6 +204,13 @@ impl TestApp {
         panic!("post {id} is still processing after 20 s");
     }
 
+    /// The body behind a (presigned) URL, which must answer 200.
+    pub async fn download(&self, url: &str) -> Vec<u8> {
+        let response = self.http.get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+        response.bytes().await.unwrap().to_vec()
+    }
+
     /// Whether the object is in the bucket, asked of S3 itself.
     pub async fn object_exists(&self, key: &str) -> bool {
         self.state.storage.inspect(key).await.unwrap().is_some()
