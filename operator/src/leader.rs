@@ -6,7 +6,15 @@
 //! loser gets a 409 Conflict). A holder that cannot renew within the lease
 //! duration stops; the process exits and Kubernetes restarts it as a
 //! candidate.
+//!
+//! Whether another holder's lease ran out is judged, as client-go does, by
+//! this replica's own clock only: the lease has expired when its record
+//! (holder and renew time) has not changed for a lease duration since this
+//! replica first saw it, never by comparing the holder's `renewTime` with the
+//! local clock, which would hand the lease over early whenever the two
+//! nodes' clocks disagree.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
@@ -21,6 +29,9 @@ pub struct LeaderElector {
     name: String,
     identity: String,
     duration: Duration,
+    /// Another holder's record as last seen, and when (by the local clock)
+    /// it was first seen like that.
+    observed: Arc<Mutex<Option<(String, Timestamp)>>>,
 }
 
 fn is_conflict(e: &kube::Error) -> bool {
@@ -34,6 +45,7 @@ impl LeaderElector {
             name: name.into(),
             identity: identity.into(),
             duration,
+            observed: Arc::default(),
         }
     }
 
@@ -71,9 +83,18 @@ impl LeaderElector {
         let mine = holder.as_deref() == Some(self.identity.as_str());
         let held_for =
             SignedDuration::from_secs(spec.lease_duration_seconds.unwrap_or(secs).into());
-        let expired = match &spec.renew_time {
-            Some(MicroTime(t)) => t.checked_add(held_for).is_ok_and(|end| end < now),
-            None => true,
+        let expired = !mine && holder.is_some() && {
+            let record = format!("{holder:?}@{:?}", spec.renew_time);
+            let mut observed = self.observed.lock().unwrap_or_else(|e| e.into_inner());
+            match observed.as_ref() {
+                Some((seen, since)) if *seen == record => {
+                    since.checked_add(held_for).is_ok_and(|end| end <= now)
+                }
+                _ => {
+                    *observed = Some((record, now));
+                    false
+                }
+            }
         };
         if !(mine || holder.is_none() || expired) {
             return Ok(false);
@@ -202,16 +223,39 @@ mod tests {
         let b = elector(&fake, "pod-b");
         assert!(a.try_acquire(t(0)).await.unwrap());
         assert!(
-            b.try_acquire(t(16)).await.unwrap(),
-            "a stopped renewing 16s ago"
+            !b.try_acquire(t(16)).await.unwrap(),
+            "b has only just seen the lease: it waits a lease duration of its own"
+        );
+        assert!(
+            b.try_acquire(t(31)).await.unwrap(),
+            "unchanged for 15 s by b's clock"
         );
         let lease = fake.get(PATH).unwrap();
         assert_eq!(lease["spec"]["holderIdentity"], "pod-b");
         assert_eq!(lease["spec"]["leaseTransitions"], 1);
         assert!(
-            !a.try_acquire(t(17)).await.unwrap(),
+            !a.try_acquire(t(32)).await.unwrap(),
             "a must not steal it back"
         );
+    }
+
+    #[tokio::test]
+    async fn a_holder_whose_clock_is_an_hour_behind_keeps_the_lease_while_it_renews() {
+        let fake = FakeApi::new();
+        let a = elector(&fake, "pod-a");
+        let b = elector(&fake, "pod-b");
+        // a's renewTime is an hour in b's past at every renewal.
+        assert!(a.try_acquire(t(-3600)).await.unwrap());
+        for s in (0..60).step_by(5) {
+            assert!(
+                !b.try_acquire(t(s)).await.unwrap(),
+                "b took a live lease at {s}s"
+            );
+            assert!(a.try_acquire(t(s - 3600 + 2)).await.unwrap());
+        }
+        // a stops renewing: b takes over a lease duration later, by its own clock.
+        assert!(!b.try_acquire(t(60)).await.unwrap());
+        assert!(b.try_acquire(t(76)).await.unwrap());
     }
 
     #[tokio::test]
