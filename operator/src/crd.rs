@@ -15,13 +15,33 @@ pub const GROUP: &str = "imgup.dev";
 pub const VERSION: &str = "v1alpha1";
 pub const FINALIZER: &str = "imgup.dev/cleanup";
 
-/// Default images. The tags are pinned (not `latest`) so that an image loaded
-/// into kind is used as is (`IfNotPresent`).
+/// Default images, applied when a stack's image field is unset: at reconcile
+/// time, never written into the CRD's schema, so that a newer operator's
+/// defaults reach existing stacks. The tags are pinned (not `latest`) so that
+/// an image loaded into kind is used as is (`IfNotPresent`). MinIO's images
+/// are the archived community builds on quay.io (Docker Hub's `minio/*` are
+/// gone since September 2026), the same ones compose runs.
 pub const DEFAULT_API_IMAGE: &str = "ghcr.io/imgup/imgup-api:0.1.0";
 pub const DEFAULT_AUTH_IMAGE: &str = "ghcr.io/imgup/imgup-auth:0.1.0";
 pub const DEFAULT_POSTGRES_IMAGE: &str = "postgres:17.6";
-pub const DEFAULT_MINIO_IMAGE: &str = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
-pub const DEFAULT_MC_IMAGE: &str = "minio/mc:RELEASE.2025-04-16T18-13-26Z";
+pub const DEFAULT_MINIO_IMAGE: &str = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
+pub const DEFAULT_MC_IMAGE: &str = "quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z";
+
+/// Defaults of earlier releases that the CRD's schema wrote into every stack
+/// at creation; such a value is read as "unset" and gets today's default.
+const EARLIER_DEFAULTS: &[&str] = &[
+    "minio/minio:RELEASE.2025-04-22T22-12-26Z",
+    "minio/mc:RELEASE.2025-04-16T18-13-26Z",
+];
+
+/// The image a stack names, or `default` when it names none (or one of the
+/// earlier releases' defaults).
+fn image_or<'a>(image: &'a Option<String>, default: &'a str) -> &'a str {
+    match image.as_deref() {
+        Some(image) if !EARLIER_DEFAULTS.contains(&image) => image,
+        _ => default,
+    }
+}
 
 /// The whole imgup platform in one namespace.
 #[derive(CustomResource, Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
@@ -128,8 +148,9 @@ fn default_replicas() -> i32 {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiSpec {
-    #[serde(default = "default_api_image")]
-    pub image: String,
+    /// Unset: `ghcr.io/imgup/imgup-api` at the operator's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0, max = 100))]
     pub replicas: i32,
@@ -148,14 +169,16 @@ pub struct ApiSpec {
     pub cors_allowed_origins: Option<Vec<String>>,
 }
 
-fn default_api_image() -> String {
-    DEFAULT_API_IMAGE.into()
+impl ApiSpec {
+    pub fn image(&self) -> &str {
+        image_or(&self.image, DEFAULT_API_IMAGE)
+    }
 }
 
 impl Default for ApiSpec {
     fn default() -> Self {
         Self {
-            image: default_api_image(),
+            image: None,
             replicas: 1,
             resources: None,
             env: Vec::new(),
@@ -227,8 +250,9 @@ pub struct OidcSpec {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthSpec {
-    #[serde(default = "default_auth_image")]
-    pub image: String,
+    /// Unset: `ghcr.io/imgup/imgup-auth` at the operator's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0, max = 100))]
     pub replicas: i32,
@@ -287,9 +311,6 @@ pub struct AuthSpec {
     pub trusted_proxy_header: Option<String>,
 }
 
-fn default_auth_image() -> String {
-    DEFAULT_AUTH_IMAGE.into()
-}
 fn default_frontend_url() -> String {
     "http://localhost:5173".into()
 }
@@ -297,10 +318,16 @@ fn default_frontend_url() -> String {
 /// auth service's production default (refresh tokens carry sessions on).
 pub const DEFAULT_JWT_EXPIRE_MINUTES: i64 = 60;
 
+impl AuthSpec {
+    pub fn image(&self) -> &str {
+        image_or(&self.image, DEFAULT_AUTH_IMAGE)
+    }
+}
+
 impl Default for AuthSpec {
     fn default() -> Self {
         Self {
-            image: default_auth_image(),
+            image: None,
             replicas: 1,
             resources: None,
             env: Vec::new(),
@@ -339,11 +366,13 @@ pub struct StorageSpec {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MinioSpec {
-    #[serde(default = "default_minio_image")]
-    pub image: String,
+    /// Unset: the operator's pinned MinIO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// The image of the MinIO client used by the bucket job.
-    #[serde(default = "default_mc_image")]
-    pub mc_image: String,
+    /// Unset: the operator's pinned MinIO client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mc_image: Option<String>,
     /// Size of the data volume.
     #[serde(default = "default_minio_size")]
     pub size: String,
@@ -363,21 +392,25 @@ pub struct MinioSpec {
     pub service: ServiceExposure,
 }
 
-fn default_minio_image() -> String {
-    DEFAULT_MINIO_IMAGE.into()
-}
-fn default_mc_image() -> String {
-    DEFAULT_MC_IMAGE.into()
-}
 fn default_minio_size() -> String {
     "10Gi".into()
+}
+
+impl MinioSpec {
+    pub fn image(&self) -> &str {
+        image_or(&self.image, DEFAULT_MINIO_IMAGE)
+    }
+
+    pub fn mc_image(&self) -> &str {
+        image_or(&self.mc_image, DEFAULT_MC_IMAGE)
+    }
 }
 
 impl Default for MinioSpec {
     fn default() -> Self {
         Self {
-            image: default_minio_image(),
-            mc_image: default_mc_image(),
+            image: None,
+            mc_image: None,
             size: default_minio_size(),
             storage_class_name: None,
             resources: None,
@@ -406,8 +439,15 @@ pub struct ExternalS3Spec {
     #[serde(default = "default_true")]
     pub force_path_style: bool,
     /// The image of the MinIO client used by the bucket job (it speaks to any S3).
-    #[serde(default = "default_mc_image")]
-    pub mc_image: String,
+    /// Unset: the operator's pinned MinIO client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mc_image: Option<String>,
+}
+
+impl ExternalS3Spec {
+    pub fn mc_image(&self) -> &str {
+        image_or(&self.mc_image, DEFAULT_MC_IMAGE)
+    }
 }
 
 fn default_region() -> String {
@@ -433,8 +473,9 @@ pub struct DatabaseSpec {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PostgresSpec {
-    #[serde(default = "default_postgres_image")]
-    pub image: String,
+    /// Unset: the operator's pinned Postgres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     #[serde(default = "default_postgres_size")]
     pub size: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -446,17 +487,20 @@ pub struct PostgresSpec {
     pub password_secret_ref: Option<SecretKeyRef>,
 }
 
-fn default_postgres_image() -> String {
-    DEFAULT_POSTGRES_IMAGE.into()
-}
 fn default_postgres_size() -> String {
     "5Gi".into()
+}
+
+impl PostgresSpec {
+    pub fn image(&self) -> &str {
+        image_or(&self.image, DEFAULT_POSTGRES_IMAGE)
+    }
 }
 
 impl Default for PostgresSpec {
     fn default() -> Self {
         Self {
-            image: default_postgres_image(),
+            image: None,
             size: default_postgres_size(),
             storage_class_name: None,
             resources: None,
@@ -951,7 +995,7 @@ mod tests {
     fn an_empty_spec_gets_working_defaults() {
         let s: ImageUploadStackSpec = serde_json::from_str("{}").unwrap();
         assert_eq!(s, ImageUploadStackSpec::default());
-        assert_eq!(s.api.image, DEFAULT_API_IMAGE);
+        assert_eq!(s.api.image(), DEFAULT_API_IMAGE);
         assert_eq!(s.policy.max_upload_bytes, 10_485_760);
         assert_eq!(s.retention, RetentionPolicy::Retain);
         assert!(matches!(s.storage(), Storage::Minio(_)));

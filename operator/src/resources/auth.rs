@@ -45,7 +45,7 @@ pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
         stack,
         ServiceWorkload {
             component: COMPONENT,
-            image: &spec.image,
+            image: spec.image(),
             replicas: spec.replicas,
             resources: spec.resources.as_ref(),
             port: AUTH_PORT,

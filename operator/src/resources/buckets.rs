@@ -80,8 +80,12 @@ fn xml_escape(s: &str) -> String {
 
 pub fn job(stack: &ImageUploadStack) -> Job {
     let (image, region, path_style) = match stack.spec.storage() {
-        Storage::Minio(m) => (m.mc_image.clone(), "us-east-1".to_string(), true),
-        Storage::External(e) => (e.mc_image.clone(), e.region.clone(), e.force_path_style),
+        Storage::Minio(m) => (m.mc_image().to_owned(), "us-east-1".to_string(), true),
+        Storage::External(e) => (
+            e.mc_image().to_owned(),
+            e.region.clone(),
+            e.force_path_style,
+        ),
     };
     let (access, secret) = secrets::s3_credentials(stack);
     let (tmp_vol, tmp_mount) = scratch("tmp", "/tmp");
@@ -223,7 +227,7 @@ mod tests {
             region: "eu-west-1".into(),
             credentials_secret: "aws".into(),
             force_path_style: false,
-            mc_image: "minio/mc:test".into(),
+            mc_image: Some("minio/mc:test".into()),
             ..ExternalS3Spec::default()
         });
         let j = job(&stack(spec));

@@ -35,7 +35,7 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
     let (tmp_vol, tmp_mount) = scratch("tmp", "/tmp");
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(m.image.clone()),
+        image: Some(m.image().to_owned()),
         image_pull_policy: Some("IfNotPresent".into()),
         args: Some(
             [

@@ -66,7 +66,7 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
     let (tmp_vol, tmp_mount) = scratch("tmp", "/tmp");
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(pg.image.clone()),
+        image: Some(pg.image().to_owned()),
         image_pull_policy: Some("IfNotPresent".into()),
         env: Some(vec![
             env("POSTGRES_USER", DB_USER),
