@@ -36,7 +36,7 @@ use crate::metrics::Metrics;
 use crate::resources::{
     self, Desired, FIELD_MANAGER, Inputs, SPEC_HASH_ANNOTATION, config, secrets,
 };
-use crate::{status, validate};
+use crate::{status, validate, volumes};
 
 /// How soon to look again while components are still coming up, and once
 /// everything is ready.
@@ -128,23 +128,43 @@ struct Observed {
     changed: Vec<String>,
 }
 
+/// Longest Event note the API server takes.
+const MAX_NOTE_BYTES: usize = 1024;
+
+/// The note cut to what the API server takes, at a character boundary.
+fn fit_note(mut note: String) -> String {
+    if note.len() > MAX_NOTE_BYTES {
+        let mut end = MAX_NOTE_BYTES - '…'.len_utf8();
+        while !note.is_char_boundary(end) {
+            end -= 1;
+        }
+        note.truncate(end);
+        note.push('…');
+    }
+    note
+}
+
+/// Records an Event on the stack. Events are for people reading `kubectl
+/// describe`; one that cannot be written (a namespace being deleted refuses
+/// every create) is logged and never stops the pass.
 async fn publish(
     ctx: &Context,
     stack: &ImageUploadStack,
     type_: EventType,
     reason: &str,
     note: String,
-) -> Result<(), Error> {
+) {
     ctx.metrics.writes.inc();
     let event = Event {
         type_,
         reason: reason.into(),
-        note: Some(note),
+        note: Some(fit_note(note)),
         action: "Reconcile".into(),
         secondary: None,
     };
-    ctx.recorder.publish(&event, &stack.object_ref(&())).await?;
-    Ok(())
+    if let Err(err) = ctx.recorder.publish(&event, &stack.object_ref(&())).await {
+        tracing::warn!(stack = %stack.name_any(), reason, "cannot record an Event: {err}");
+    }
 }
 
 async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error> {
@@ -200,17 +220,22 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
         return Ok(Action::requeue(REQUEUE_MISSING_SECRET));
     }
 
-    // The objects.
+    // The objects. One the API server refuses does not hold up the others.
     let mut seen = Observed::default();
+    let mut refused = Vec::new();
     for desired in resources::desired_objects(stack, &inputs) {
         let label = format!("{}/{}", desired.kind(), desired.name());
         let outcome = match desired {
             Desired::ConfigMap(o) => apply_one::<ConfigMap>(ctx, &ns, o).await.map(|(_, c)| c),
             Desired::Service(o) => apply_one::<Service>(ctx, &ns, o).await.map(|(_, c)| c),
-            Desired::StatefulSet(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
-                seen.stateful_sets.insert(o.name_any(), o);
-                c
-            }),
+            Desired::StatefulSet(o) => {
+                apply_stateful_set(ctx, &ns, o, &mut refused)
+                    .await
+                    .map(|(o, c)| {
+                        seen.stateful_sets.insert(o.name_any(), o);
+                        c
+                    })
+            }
             Desired::Deployment(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
                 seen.deployments.insert(o.name_any(), o);
                 c
@@ -228,12 +253,10 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
             Ok(false) => {}
             // The API server refused the object as written (an immutable
             // field changed, a quota, an admission policy): say so in the
-            // status instead of hammering it.
+            // status instead of hammering it, and apply the rest.
             Err(Error::Kube(kube::Error::Api(s))) if matches!(s.code, 400 | 403 | 422) => {
-                let message = format!("{label} rejected: {}", s.message);
-                let st = status::not_ready(stack, "Rejected", &message, Timestamp::now());
-                patch_status(stack, ctx, st).await?;
-                return Ok(Action::requeue(REQUEUE_READY));
+                tracing::warn!(object = %label, "the API server refused it: {}", s.message);
+                refused.push(format!("{label} rejected: {}", s.message));
             }
             Err(e) => return Err(e),
         }
@@ -247,7 +270,13 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     if !seen.changed.is_empty() {
         tracing::info!(objects = ?seen.changed, "applied");
         let note = format!("applied {}", seen.changed.join(", "));
-        publish(ctx, stack, EventType::Normal, "Applied", note).await?;
+        publish(ctx, stack, EventType::Normal, "Applied", note).await;
+    }
+
+    if !refused.is_empty() {
+        let st = status::not_ready(stack, "Rejected", &refused.join("; "), Timestamp::now());
+        patch_status(stack, ctx, st).await?;
+        return Ok(Action::requeue(REQUEUE_READY));
     }
 
     let checks = component_checks(stack, &seen);
@@ -318,6 +347,44 @@ where
 {
     let api: Api<K> = Api::namespaced(ctx.client.clone(), ns);
     let name = desired.meta().name.clone().unwrap_or_default();
+    let existing = api.get_opt(&name).await?;
+    apply_over(ctx, &api, ns, desired, existing).await
+}
+
+/// A StatefulSet keeps the volume claim templates it was created with (the
+/// API server refuses any change to them): a new size is applied to its
+/// claims instead, and what cannot be changed is reported in `refused`.
+async fn apply_stateful_set(
+    ctx: &Context,
+    ns: &str,
+    mut desired: StatefulSet,
+    refused: &mut Vec<String>,
+) -> Result<(StatefulSet, bool), Error> {
+    let api: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), ns);
+    let existing = api.get_opt(&desired.name_any()).await?;
+    if let Some(existing) = &existing {
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), ns);
+        refused.extend(volumes::fit_claims(&claims, &mut desired, existing).await?);
+    }
+    apply_over(ctx, &api, ns, desired, existing).await
+}
+
+/// [`apply_one`] once the cluster's copy (`existing`) has been read.
+async fn apply_over<K>(
+    ctx: &Context,
+    api: &Api<K>,
+    ns: &str,
+    desired: K,
+    existing: Option<K>,
+) -> Result<(K, bool), Error>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned,
+{
+    let name = desired.meta().name.clone().unwrap_or_default();
     let key = format!("{}/{ns}/{name}", K::kind(&()));
     let want = desired
         .meta()
@@ -325,7 +392,7 @@ where
         .as_ref()
         .and_then(|a| a.get(SPEC_HASH_ANNOTATION))
         .cloned();
-    if let Some(existing) = api.get_opt(&name).await? {
+    if let Some(existing) = existing {
         let have = existing
             .meta()
             .annotations
@@ -378,7 +445,7 @@ async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Res
             .await?;
         ctx.metrics.writes.inc();
         let note = format!("added {} to Secret {name}", missing.join(", "));
-        publish(ctx, stack, EventType::Normal, "SecretCompleted", note).await?;
+        publish(ctx, stack, EventType::Normal, "SecretCompleted", note).await;
         return Ok(patched);
     }
     let secret = secrets::generated_secret(stack, secrets::generate_values());
@@ -393,10 +460,10 @@ async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Res
                     "Secret {name} was missing and has been generated anew; Postgres and MinIO volumes created with the old credentials will refuse the new ones (restore the Secret, or delete the volume claims)"
                 );
                 tracing::warn!("{note}");
-                publish(ctx, stack, EventType::Warning, "SecretRegenerated", note).await?;
+                publish(ctx, stack, EventType::Warning, "SecretRegenerated", note).await;
             } else {
                 let note = format!("generated Secret {name}");
-                publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await?;
+                publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await;
             }
             Ok(created)
         }
@@ -461,7 +528,7 @@ async fn patch_status(
         } else {
             EventType::Warning
         };
-        publish(ctx, stack, type_, &r.reason, r.message.clone()).await?;
+        publish(ctx, stack, type_, &r.reason, r.message.clone()).await;
     }
     Ok(())
 }
@@ -496,14 +563,14 @@ async fn cleanup(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Erro
             }
             ctx.metrics.writes.inc();
             let note = "deleted the data volume claims and the generated Secret".to_string();
-            publish(ctx, stack, EventType::Normal, "DataDeleted", note).await?;
+            publish(ctx, stack, EventType::Normal, "DataDeleted", note).await;
         }
         RetentionPolicy::Retain => {
             let note = format!(
                 "kept the data volume claims and Secret {} (retention: Retain)",
                 secrets::generated_name(stack)
             );
-            publish(ctx, stack, EventType::Normal, "DataRetained", note).await?;
+            publish(ctx, stack, EventType::Normal, "DataRetained", note).await;
         }
     }
     Ok(Action::await_change())

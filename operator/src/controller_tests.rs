@@ -483,7 +483,7 @@ async fn a_missing_user_secret_is_reported_not_crashed_on() {
 }
 
 #[tokio::test]
-async fn an_object_the_api_server_rejects_becomes_a_condition() {
+async fn an_object_the_api_server_rejects_becomes_a_condition_and_the_rest_is_applied() {
     let fake = FakeApi::new();
     store_stack(&fake, ImageUploadStackSpec::default(), true);
     let sts = format!("PATCH[apply] {STS}/demo-postgres");
@@ -495,11 +495,18 @@ async fn an_object_the_api_server_rejects_becomes_a_condition() {
     let ctx = context(&fake);
     pass(&fake, &ctx).await.unwrap();
     let log = fake.take_log();
-    let at = log.iter().position(|l| *l == sts).unwrap();
+    assert!(log.contains(&sts));
     assert_eq!(
-        log[at + 1..],
+        log[log.len() - 2..],
         [format!("PATCH[apply] {STACK}/status"), EVENTS.to_string()]
     );
+    // Every other object is still applied.
+    let job = job_name(&fake);
+    for p in object_paths(&job) {
+        if p != format!("{STS}/demo-postgres") {
+            assert!(fake.get(&p).is_some(), "{p} was held up");
+        }
+    }
     let ready = condition(&fake, "Ready");
     assert_eq!(ready["reason"], "Rejected");
     assert!(
@@ -823,6 +830,29 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
             .any(|(k, v, g, r)| k == kind && v == verb && g == group && r == resource)
     };
     let mut checked = std::collections::BTreeSet::new();
+    // Objects whose owner reference blocks the owner's deletion need update
+    // on the owner's finalizers where OwnerReferencesPermissionEnforcement is on.
+    let blocks_owner_deletion = fake.paths().iter().any(|p| {
+        fake.get(p).unwrap()["metadata"]["ownerReferences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| r["blockOwnerDeletion"] == json!(true) && r["kind"] == "ImageUploadStack")
+    });
+    assert!(
+        blocks_owner_deletion,
+        "no object blocks the stack's deletion"
+    );
+    assert!(
+        allowed(
+            "update",
+            "imgup.dev",
+            "imageuploadstacks/finalizers",
+            "ClusterRole"
+        ),
+        "ClusterRole lacks update on imageuploadstacks/finalizers (for blockOwnerDeletion)"
+    );
+    checked.insert("update imgup.dev/imageuploadstacks/finalizers".to_string());
     for call in &log {
         for (verb, group, resource) in needs(call) {
             let kind = if resource == "leases" {
@@ -943,4 +973,191 @@ async fn a_generated_secret_deleted_later_is_recreated_with_a_warning() {
     );
     assert!(event_reasons(&fake).contains(&"SecretRegenerated".to_string()));
     assert_ne!(generated_data(&fake), old);
+}
+
+#[tokio::test]
+async fn a_stack_in_a_namespace_being_deleted_lets_go_although_no_event_can_be_written() {
+    let fake = FakeApi::new();
+    store_deleting_stack(&fake, RetentionPolicy::Retain);
+    fake.terminate_namespace("imgup");
+    pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(
+        fake.take_log(),
+        vec![EVENTS.to_string(), format!("PATCH[json] {STACK}")]
+    );
+    assert_eq!(
+        fake.get(STACK).unwrap()["metadata"]["finalizers"],
+        json!([]),
+        "the finalizer stays and the namespace never goes"
+    );
+}
+
+#[tokio::test]
+async fn events_the_api_server_refuses_do_not_stop_the_pass() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    for _ in 0..3 {
+        fake.fail_next(EVENTS, 500, "etcdserver: request timed out");
+    }
+    let action = pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(action, Action::requeue(REQUEUE_PROGRESSING));
+    let job = job_name(&fake);
+    for p in object_paths(&job) {
+        assert!(fake.get(&p).is_some(), "{p} was not applied");
+    }
+    assert_eq!(condition(&fake, "Ready")["status"], "False");
+}
+
+#[test]
+fn event_notes_are_cut_to_what_the_api_server_takes() {
+    assert_eq!(fit_note("short".into()), "short");
+    let long = "é".repeat(700); // 1,400 bytes
+    let cut = fit_note(long);
+    assert!(cut.len() <= MAX_NOTE_BYTES, "{}", cut.len());
+    assert!(cut.ends_with('…'));
+}
+
+fn store_sized_pvc(fake: &FakeApi, name: &str, size: &str) {
+    fake.put(
+        &format!("{PVCS}/{name}"),
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": name, "namespace": "imgup"},
+               "spec": {"accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": size}}}}),
+    );
+}
+
+fn with_minio(fake: &FakeApi, edit: impl FnOnce(&mut crate::crd::MinioSpec)) {
+    let mut stack = current(fake);
+    let mut minio = stack.spec.storage.minio.clone().unwrap_or_default();
+    edit(&mut minio);
+    stack.spec.storage.minio = Some(minio);
+    let mut value = serde_json::to_value(&stack).unwrap();
+    value["metadata"]["generation"] = json!(2);
+    fake.put(STACK, value);
+}
+
+/// A default stack, applied and ready, whose MinIO pod has its 10Gi claim.
+async fn running_stack_with_a_minio_volume() -> (FakeApi, Arc<Context>) {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    store_sized_pvc(&fake, "data-demo-minio-0", "10Gi");
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    (fake, ctx)
+}
+
+#[tokio::test]
+async fn a_larger_volume_resizes_the_claim_and_leaves_the_template_and_the_rest_applied() {
+    let (fake, ctx) = running_stack_with_a_minio_volume().await;
+    let template_before =
+        fake.get(&format!("{STS}/demo-minio")).unwrap()["spec"]["volumeClaimTemplates"].clone();
+    fake.take_log();
+
+    // A bigger volume and, in the same edit, a new MinIO image.
+    with_minio(&fake, |m| {
+        m.size = "20Gi".into();
+        m.image = Some("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z".into());
+    });
+    pass(&fake, &ctx).await.unwrap();
+    let log = fake.take_log();
+    assert!(
+        log.contains(&format!("PATCH[merge] {PVCS}/data-demo-minio-0")),
+        "{log:#?}"
+    );
+    let pvc = fake.get(&format!("{PVCS}/data-demo-minio-0")).unwrap();
+    assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "20Gi");
+    let sts = fake.get(&format!("{STS}/demo-minio")).unwrap();
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"], template_before,
+        "the immutable template is left alone"
+    );
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+        "the rest of the StatefulSet is still applied"
+    );
+    assert_ne!(condition(&fake, "Ready")["reason"], "Rejected");
+
+    // Nothing more to do on the next pass: no second patch.
+    pass(&fake, &ctx).await.unwrap();
+    assert!(
+        !fake
+            .take_log()
+            .iter()
+            .any(|c| c.starts_with("PATCH[merge]"))
+    );
+}
+
+#[tokio::test]
+async fn a_volume_that_cannot_change_is_reported_and_every_other_object_still_applied() {
+    let (fake, ctx) = running_stack_with_a_minio_volume().await;
+
+    // Smaller, on another class, and an api change beside it.
+    with_minio(&fake, |m| {
+        m.size = "5Gi".into();
+        m.storage_class_name = Some("fast-ssd".into());
+    });
+    let mut stack = fake.get(STACK).unwrap();
+    stack["spec"]["api"]["replicas"] = json!(3);
+    fake.put(STACK, stack);
+    pass(&fake, &ctx).await.unwrap();
+
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "Rejected");
+    let message = ready["message"].as_str().unwrap();
+    assert!(
+        message.contains("keep storage class") && message.contains("fast-ssd"),
+        "{message}"
+    );
+    assert!(
+        message.contains("PersistentVolumeClaim/data-demo-minio-0 not resized to 5Gi"),
+        "{message}"
+    );
+    let pvc = fake.get(&format!("{PVCS}/data-demo-minio-0")).unwrap();
+    assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "10Gi");
+    assert_eq!(
+        fake.get(&format!("{DEPLOY}/demo-api")).unwrap()["spec"]["replicas"],
+        3,
+        "the api change went through"
+    );
+}
+
+fn minio_stateful_set(stack: &ImageUploadStack) -> StatefulSet {
+    resources::desired_objects(stack, &Inputs::default())
+        .into_iter()
+        .find_map(|d| match d {
+            Desired::StatefulSet(s) if s.name_any() == "demo-minio" => Some(s),
+            _ => None,
+        })
+        .expect("a MinIO StatefulSet")
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_changed_claim_template_as_the_api_server_does() {
+    // Without the operator's care, the bigger size would reach the
+    // StatefulSet and the API server would refuse it.
+    let fake = FakeApi::new();
+    let client = fake.client();
+    let api: Api<StatefulSet> = Api::namespaced(client, "imgup");
+    let stack = crate::resources::test_support::stack(ImageUploadStackSpec::default());
+    let first = minio_stateful_set(&stack);
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    api.patch("demo-minio", &params, &Patch::Apply(&first))
+        .await
+        .unwrap();
+    let mut bigger = stack.clone();
+    bigger.spec.storage.minio = Some(crate::crd::MinioSpec {
+        size: "20Gi".into(),
+        ..crate::crd::MinioSpec::default()
+    });
+    let second = minio_stateful_set(&bigger);
+    let err = api
+        .patch("demo-minio", &params, &Patch::Apply(&second))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, kube::Error::Api(s) if s.code == 422));
 }

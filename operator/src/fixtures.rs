@@ -19,6 +19,8 @@ struct State {
     log: Vec<String>,
     resource_version: u64,
     failures: VecDeque<(String, u16, String)>,
+    /// Namespaces being deleted: the API server refuses every create there.
+    terminating: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -83,6 +85,25 @@ fn matches_selector(obj: &Value, selector: Option<&String>) -> bool {
         let (k, v) = term.split_once('=').expect("equality selectors only");
         obj["metadata"]["labels"][k].as_str() == Some(v)
     })
+}
+
+/// A quantity such as `10Gi` in bytes (the binary and decimal suffixes).
+fn bytes_of(q: &str) -> Option<u64> {
+    let split = q.find(|c: char| !c.is_ascii_digit()).unwrap_or(q.len());
+    let (n, unit) = q.split_at(split);
+    let scale: u64 = match unit {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "Ti" => 1 << 40,
+        "k" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        "T" => 1_000_000_000_000,
+        _ => return None,
+    };
+    n.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 fn status(code: u16, reason: &str, message: &str) -> (u16, Value) {
@@ -230,6 +251,31 @@ impl State {
             serde_json::from_slice(body).expect("the client sends JSON")
         };
         let item_key = t.name.as_ref().map(|n| format!("{}/{n}", t.collection));
+        let creates = method == Method::POST
+            || (method == Method::PATCH
+                && content_type == "application/apply-patch+yaml"
+                && item_key
+                    .as_ref()
+                    .is_some_and(|k| !self.objects.contains_key(k)));
+        if method == Method::POST
+            && t.collection.ends_with("/events")
+            && body["note"].as_str().is_some_and(|n| n.len() > 1024)
+        {
+            return status(
+                422,
+                "Invalid",
+                "Event.events.k8s.io is invalid: note: Too long: may not be more than 1024 bytes",
+            );
+        }
+        if creates && self.terminating.contains(&ns) {
+            return status(
+                403,
+                "Forbidden",
+                &format!(
+                    "unable to create new content in namespace {ns} because it is being terminated"
+                ),
+            );
+        }
 
         match (method, item_key) {
             (Method::GET, Some(key)) => match self.objects.get(&key) {
@@ -298,6 +344,7 @@ impl State {
                     }
                     (None, _) => return status(404, "NotFound", &format!("{key} not found")),
                 };
+                let spec_before = obj["spec"].clone();
                 match content_type.as_str() {
                     "application/json-patch+json" => {
                         if let Err(e) = json_patch(&mut obj, &body) {
@@ -314,6 +361,43 @@ impl State {
                         obj["metadata"]["uid"] = uid;
                         obj["metadata"]["resourceVersion"] = rv;
                     }
+                }
+                // The API server's immutable fields, where they bit us.
+                if t.collection.ends_with("/statefulsets")
+                    && !spec_before.is_null()
+                    && obj["spec"]["volumeClaimTemplates"] != spec_before["volumeClaimTemplates"]
+                {
+                    let name = t.name.as_deref().unwrap_or_default();
+                    return status(
+                        422,
+                        "Invalid",
+                        &format!(
+                            "StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+                        ),
+                    );
+                }
+                if t.collection.ends_with("/persistentvolumeclaims") {
+                    let size = |spec: &Value| {
+                        spec["resources"]["requests"]["storage"]
+                            .as_str()
+                            .and_then(bytes_of)
+                    };
+                    if let (Some(before), Some(after)) = (size(&spec_before), size(&obj["spec"]))
+                        && after < before
+                    {
+                        return status(
+                            422,
+                            "Invalid",
+                            "PersistentVolumeClaim is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity",
+                        );
+                    }
+                }
+                // Like the API server: a changed spec is a new generation.
+                if let Some(generation) = obj["metadata"]["generation"].as_i64()
+                    && obj["spec"] != spec_before
+                    && !spec_before.is_null()
+                {
+                    obj["metadata"]["generation"] = json!(generation + 1);
                 }
                 obj["metadata"]["resourceVersion"] = json!(self.next_rv());
                 self.objects.insert(key, obj.clone());
@@ -402,6 +486,12 @@ impl FakeApi {
 
     pub fn paths(&self) -> Vec<String> {
         self.state.lock().unwrap().objects.keys().cloned().collect()
+    }
+
+    /// The namespace is being deleted: from now on every create in it is
+    /// refused (403), as the API server does; updates and deletes go on.
+    pub fn terminate_namespace(&self, ns: &str) {
+        self.state.lock().unwrap().terminating.push(ns.to_string());
     }
 
     /// The next call written exactly as in the log answers with this error.

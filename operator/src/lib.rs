@@ -3,7 +3,7 @@
 //! object builders (`resources`), spec checks (`validate`), status
 //! conditions (`status`), the reconciler (`controller`), leader election
 //! (`leader`), metrics and the health/metrics HTTP server (`metrics`,
-//! `http`), and `render` (the objects for a manifest, without a cluster).
+//! `http`), data volumes after creation (`volumes`), and `render` (the objects for a manifest, without a cluster).
 
 pub mod controller;
 pub mod crd;
@@ -15,6 +15,7 @@ pub mod render;
 pub mod resources;
 pub mod status;
 pub mod validate;
+pub mod volumes;
 pub mod yaml;
 
 #[cfg(test)]

@@ -178,10 +178,17 @@ pub fn stack_selector(stack: &ImageUploadStack) -> String {
     )
 }
 
+/// The stack as its objects' controller. Like controller-runtime's
+/// `SetControllerReference`, it blocks the stack's foreground deletion until
+/// the object is gone (which needs `update` on `imageuploadstacks/finalizers`
+/// where the OwnerReferencesPermissionEnforcement admission plugin is on).
 pub fn owner_ref(stack: &ImageUploadStack) -> OwnerReference {
-    stack
-        .controller_owner_ref(&())
-        .expect("a stack read from the API server has a name and uid")
+    OwnerReference {
+        block_owner_deletion: Some(true),
+        ..stack
+            .controller_owner_ref(&())
+            .expect("a stack read from the API server has a name and uid")
+    }
 }
 
 /// Metadata of an object owned (and garbage-collected) with the stack.
