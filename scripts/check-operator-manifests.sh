@@ -8,7 +8,10 @@
 #     library) and its RBAC has no wildcards;
 #   - every sample in operator/samples validates against the CRD's own
 #     openAPIV3Schema (PyPI jsonschema), and every sample in
-#     operator/samples/invalid is rejected by it.
+#     operator/samples/invalid is rejected by it;
+#   - the CRD's CEL rules (x-kubernetes-validations) hold for every sample and
+#     refuse every sample in operator/samples/invalid-cel, evaluated by
+#     cel-python (PyPI) after the schema's defaults are filled in.
 # Python tools go into a venv under ${IMGUP_CACHE:-$HOME/.cache/imgup}/venv-k8s.
 # Rendered files land in ${CARGO_TARGET_DIR:-target}/operator-manifests.
 # Exits non-zero when any check fails.
@@ -24,7 +27,7 @@ CACHE="${IMGUP_CACHE:-$HOME/.cache/imgup}"
 VENV="$CACHE/venv-k8s"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$TARGET/operator-manifests"
-PY_PACKAGES=(kubernetes-validate==1.37.0 jsonschema==4.26.0 helm-python-sdk==0.2.2 PyYAML==6.0.4)
+PY_PACKAGES=(kubernetes-validate==1.37.0 jsonschema==4.26.0 helm-python-sdk==0.2.2 PyYAML==6.0.4 cel-python==0.5.0)
 
 # --- tools -------------------------------------------------------------------
 STAMP="$VENV/.imgup-packages"
@@ -126,6 +129,55 @@ for f in operator/samples/*.yaml; do
 done
 for f in operator/samples/invalid/*.yaml; do
   check "invalid sample $(basename "$f" .yaml) is rejected by the CRD schema" fails cr_schema_validate "$f"
+done
+
+# The CRD's CEL rules (x-kubernetes-validations), evaluated as the API server
+# does after defaulting: by cel-python (PyPI), on every sample and on the
+# specs only a rule can refuse.
+cel_validate() {
+  "$PY" - "$ROOT/crds/imageuploadstacks.yaml" "$1" <<'PY'
+import sys, yaml, celpy
+crd = yaml.safe_load(open(sys.argv[1]))
+schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+env = celpy.Environment()
+failures, rules = [], 0
+
+def walk(schema, value, path):
+    global rules
+    if isinstance(value, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key not in value and "default" in sub:
+                value[key] = sub["default"]
+    for v in schema.get("x-kubernetes-validations", []):
+        rules += 1
+        program = env.program(env.compile(v["rule"]))
+        result = program.evaluate({"self": celpy.json_to_cel(value)})
+        if not (isinstance(result, celpy.celtypes.BoolType) and bool(result)):
+            failures.append(f"{path or '<root>'}: {v.get('message', v['rule'])}")
+    if isinstance(value, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                walk(sub, value[key], f"{path}.{key}" if path else key)
+    elif isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            walk(schema["items"], item, f"{path}[{i}]")
+
+for doc in yaml.safe_load_all(open(sys.argv[2])):
+    if doc:
+        walk(schema, doc, "")
+for f in failures:
+    print(f)
+print(f"{rules} rules evaluated")
+sys.exit(1 if failures else 0)
+PY
+}
+for f in operator/samples/*.yaml; do
+  check "sample $(basename "$f" .yaml) passes the CRD's CEL rules (cel-python)" cel_validate "$f"
+done
+schema_passes_but_cel_refuses() { cr_schema_validate "$1" && ! cel_validate "$1"; }
+for f in operator/samples/invalid-cel/*.yaml; do
+  check "invalid sample $(basename "$f" .yaml) passes the schema but is refused by a CEL rule" \
+    schema_passes_but_cel_refuses "$f"
 done
 
 # The validators themselves must be able to fail (guards against a check

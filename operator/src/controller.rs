@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::finalizer::{Event as Finalizer, finalizer};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
@@ -36,7 +37,7 @@ use crate::metrics::Metrics;
 use crate::resources::{
     self, Desired, FIELD_MANAGER, Inputs, SPEC_HASH_ANNOTATION, config, secrets,
 };
-use crate::{status, validate, volumes};
+use crate::{pods, status, validate, volumes};
 
 /// How soon to look again while components are still coming up, and once
 /// everything is ready.
@@ -171,7 +172,8 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     let ns = stack.namespace().ok_or(Error::NoNamespace)?;
     let client = ctx.client.clone();
 
-    let problems = validate::problems(&stack.spec);
+    let mut problems = validate::problems(&stack.spec);
+    problems.extend(validate::name_problem(&stack.name_any()));
     if !problems.is_empty() {
         let message = problems.join("; ");
         let st = status::not_ready(stack, "InvalidSpec", &message, Timestamp::now());
@@ -279,7 +281,10 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
         return Ok(Action::requeue(REQUEUE_READY));
     }
 
-    let checks = component_checks(stack, &seen);
+    let mut checks = component_checks(stack, &seen);
+    if checks.iter().any(|c| !c.ok) {
+        explain_with_pods(stack, ctx, &ns, &mut checks).await;
+    }
     let all_ready = checks.iter().all(|c| c.ok);
     let st = status::from_checks(stack, &checks, config::endpoints(stack), Timestamp::now());
     patch_status(stack, ctx, st).await?;
@@ -288,6 +293,34 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     } else {
         REQUEUE_PROGRESSING
     }))
+}
+
+/// Gives each component that is not ready the reason its pods show
+/// (`ImagePullBackOff`, `CrashLoopBackOff`, …), from one list of the stack's
+/// pods. A failed list only leaves the checks as they were.
+async fn explain_with_pods(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    ns: &str,
+    checks: &mut [status::Check],
+) {
+    let api: Api<Pod> = Api::namespaced(ctx.client.clone(), ns);
+    let selector = resources::stack_selector(stack);
+    let pods = match api.list(&ListParams::default().labels(&selector)).await {
+        Ok(list) => list.items,
+        Err(err) => {
+            tracing::warn!(stack = %stack.name_any(), "cannot list the stack's pods: {err}");
+            return;
+        }
+    };
+    for check in checks.iter_mut().filter(|c| !c.ok && c.reason != "Pending") {
+        if let Some(component) = status::component_of(check.type_)
+            && let Some((reason, message)) = pods::trouble(&pods, component)
+        {
+            check.reason = reason;
+            check.message = message;
+        }
+    }
 }
 
 fn component_checks(stack: &ImageUploadStack, seen: &Observed) -> Vec<status::Check> {
@@ -402,8 +435,11 @@ where
         let mut seen = ctx.seen_versions.lock().unwrap();
         let untouched = match (seen.get(&key), &marker) {
             (Some(before), Some(now)) => before == now,
-            // First sight since start-up: trust the hash.
-            _ => true,
+            // First sight since start-up: whatever changed while no operator
+            // was watching is unknown, so apply once. Applying what the
+            // object already holds changes nothing (no new generation, no
+            // rollout); it only costs the write.
+            _ => false,
         };
         if want.is_some() && have == want.as_ref() && untouched {
             if let Some(m) = marker {
@@ -585,10 +621,31 @@ pub async fn run(
     let stacks: Api<ImageUploadStack> = Api::all(client.clone());
     let owned =
         watcher::Config::default().labels(&format!("app.kubernetes.io/managed-by={FIELD_MANAGER}"));
-    Controller::new(stacks, watcher::Config::default())
+    let controller = Controller::new(stacks, watcher::Config::default());
+    let known = controller.store();
+    controller
         .owns(Api::<Deployment>::all(client.clone()), owned.clone())
         .owns(Api::<StatefulSet>::all(client.clone()), owned.clone())
-        .owns(Api::<Job>::all(client.clone()), owned)
+        .owns(Api::<Job>::all(client.clone()), owned.clone())
+        .owns(Api::<Service>::all(client.clone()), owned.clone())
+        .owns(Api::<ConfigMap>::all(client.clone()), owned)
+        // A Secret a stack reads (the generated one, or one the user named)
+        // that changes or goes: reconcile the stacks of its namespace that
+        // read it, at once rather than at the next resync.
+        .watches(
+            Api::<Secret>::all(client.clone()),
+            watcher::Config::default(),
+            move |secret: Secret| {
+                let ns = secret.namespace();
+                let name = secret.name_any();
+                known
+                    .state()
+                    .into_iter()
+                    .filter(|s| s.namespace() == ns && secrets::reads(s, &name))
+                    .map(|s| ObjectRef::from_obj(&*s))
+                    .collect::<Vec<_>>()
+            },
+        )
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
         .for_each(|res| async move {

@@ -23,6 +23,8 @@ const DEPLOY: &str = "/apis/apps/v1/namespaces/imgup/deployments";
 const JOBS: &str = "/apis/batch/v1/namespaces/imgup/jobs";
 const EVENTS: &str = "POST /apis/events.k8s.io/v1/namespaces/imgup/events";
 const PVCS: &str = "/api/v1/namespaces/imgup/persistentvolumeclaims";
+/// Asked when a component is not ready: what its pods say.
+const PODS: &str = "LIST /api/v1/namespaces/imgup/pods?labelSelector=app.kubernetes.io/instance=demo,app.kubernetes.io/managed-by=imgup-operator";
 const SELECTOR: &str =
     "app.kubernetes.io/instance=demo,app.kubernetes.io/managed-by=imgup-operator";
 
@@ -124,6 +126,7 @@ async fn first_pass_creates_secret_applies_everything_and_reports_progress() {
         "LIST {JOBS}?labelSelector={SELECTOR},app.kubernetes.io/component=buckets"
     ));
     want.push(EVENTS.into()); // Applied …
+    want.push(PODS.into());
     want.push(format!("PATCH[apply] {STACK}/status"));
     want.push(EVENTS.into()); // Ready=False ComponentsNotReady
     assert_eq!(fake.take_log(), want);
@@ -168,6 +171,7 @@ async fn second_pass_of_an_unchanged_stack_sends_no_writes() {
             .iter()
             .map(|p| format!("GET {p}")),
     );
+    want.push(PODS.into());
     assert_eq!(fake.take_log(), want);
     assert_eq!(generated_data(&fake), secret_before, "secret regenerated");
 }
@@ -349,6 +353,7 @@ async fn a_spec_change_reapplies_only_what_it_changes_and_replaces_the_bucket_jo
             format!("LIST {JOBS}?labelSelector={SELECTOR},app.kubernetes.io/component=buckets"),
             format!("DELETE {JOBS}/{old_job}"),
             "event series".to_string(),
+            PODS.to_string(),
             format!("PATCH[apply] {STACK}/status"),
         ]
     );
@@ -661,7 +666,7 @@ async fn an_object_deleted_behind_the_operators_back_is_recreated_alone() {
     let writes: Vec<_> = fake
         .take_log()
         .into_iter()
-        .filter(|l| !l.starts_with("GET "))
+        .filter(|l| !l.starts_with("GET ") && l != PODS)
         .filter(|l| !l.contains("/events"))
         .collect();
     assert_eq!(writes, vec![format!("PATCH[apply] {api}")]);
@@ -817,6 +822,12 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
     stack["spec"]["buckets"] = json!({"uploads": "photos"});
     fake.put(STACK, stack);
     pass(&fake, &ctx).await.unwrap();
+    // A larger MinIO volume: its claim is read and grown.
+    store_sized_pvc(&fake, "data-demo-minio-0", "10Gi");
+    let mut stack = fake.get(STACK).unwrap();
+    stack["spec"]["storage"] = json!({"minio": {"size": "20Gi"}});
+    fake.put(STACK, stack);
+    pass(&fake, &ctx).await.unwrap();
     let mut stack = fake.get(STACK).unwrap();
     stack["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
     fake.put(STACK, stack);
@@ -868,12 +879,16 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
         }
     }
     // The controller also lists and watches these (not part of a pass).
-    for (group, resource) in [
+    let watched_kinds = [
         ("imgup.dev", "imageuploadstacks"),
         ("apps", "deployments"),
         ("apps", "statefulsets"),
         ("batch", "jobs"),
-    ] {
+        ("", "services"),
+        ("", "configmaps"),
+        ("", "secrets"),
+    ];
+    for (group, resource) in watched_kinds {
         for verb in ["list", "watch"] {
             assert!(
                 allowed(verb, group, resource, "ClusterRole"),
@@ -886,8 +901,9 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
         assert!(!verb.contains('*') && !group.contains('*') && !resource.contains('*'));
         let key = format!("{verb} {group}/{resource}");
         let watched = matches!(verb.as_str(), "list" | "watch")
-            && ["imageuploadstacks", "deployments", "statefulsets", "jobs"]
-                .contains(&resource.as_str());
+            && watched_kinds
+                .iter()
+                .any(|(g, r)| g == group && r == resource);
         assert!(watched || checked.contains(&key), "unused grant: {key}");
     }
 }
@@ -930,7 +946,11 @@ async fn objects_edited_behind_the_operators_back_are_put_back_once() {
 
     // Put back once; the next pass is reads only again.
     pass(&fake, &ctx).await.unwrap();
-    assert!(fake.take_log().iter().all(|l| l.starts_with("GET ")));
+    assert!(
+        fake.take_log()
+            .iter()
+            .all(|l| l.starts_with("GET ") || l == PODS)
+    );
 }
 
 fn event_reasons(fake: &FakeApi) -> Vec<String> {
@@ -1160,4 +1180,68 @@ async fn the_fake_refuses_a_changed_claim_template_as_the_api_server_does() {
         .await
         .unwrap_err();
     assert!(matches!(err, kube::Error::Api(s) if s.code == 422));
+}
+
+#[tokio::test]
+async fn a_pod_that_cannot_pull_its_image_is_named_in_ready() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    fake.put(
+        "/api/v1/namespaces/imgup/pods/demo-api-5d8f7-x2x9q",
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "demo-api-5d8f7-x2x9q", "namespace": "imgup", "labels": {
+                   "app.kubernetes.io/instance": "demo",
+                   "app.kubernetes.io/managed-by": "imgup-operator",
+                   "app.kubernetes.io/component": "api"}},
+               "status": {"containerStatuses": [{"name": "api", "image": "ghcr.io/imgup/imgup-api:0.1.0",
+                   "imageID": "", "ready": false, "restartCount": 0,
+                   "state": {"waiting": {"reason": "ImagePullBackOff",
+                       "message": "Back-off pulling image \"ghcr.io/imgup/imgup-api:0.1.0\""}}}]}}),
+    );
+    pass(&fake, &context(&fake)).await.unwrap();
+    let api = condition(&fake, "ApiReady");
+    assert_eq!(api["reason"], "ImagePullBackOff");
+    let ready = condition(&fake, "Ready");
+    let message = ready["message"].as_str().unwrap();
+    assert!(
+        message.contains("ApiReady (ImagePullBackOff: pod demo-api-5d8f7-x2x9q")
+            && message.contains("ghcr.io/imgup/imgup-api:0.1.0"),
+        "{message}"
+    );
+    // Components without trouble of their own are only waited for.
+    assert_eq!(condition(&fake, "AuthReady")["reason"], "Progressing");
+}
+
+#[tokio::test]
+async fn after_a_restart_drift_made_while_no_operator_ran_is_put_back() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    // While the operator is down, someone scales the api to zero (the spec
+    // hash annotation is left as it was).
+    let path = format!("{DEPLOY}/demo-api");
+    let mut d = fake.get(&path).unwrap();
+    d["spec"]["replicas"] = json!(0);
+    d["metadata"]["generation"] = json!(7);
+    fake.put(&path, d);
+
+    let restarted = context(&fake);
+    pass(&fake, &restarted).await.unwrap();
+    assert_eq!(fake.get(&path).unwrap()["spec"]["replicas"], 1);
+    fake.mark_ready();
+    pass(&fake, &restarted).await.unwrap();
+    fake.take_log();
+    pass(&fake, &restarted).await.unwrap();
+    let writes: Vec<String> = fake
+        .take_log()
+        .into_iter()
+        .filter(|c| c.starts_with("PATCH") || c.starts_with("POST") || c.starts_with("PUT"))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "an unchanged stack is written to: {writes:?}"
+    );
 }

@@ -4,7 +4,11 @@
 //! gives a stack with in-cluster Postgres and MinIO, one api and one auth
 //! replica, and the contract's upload policy.
 
-use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Affinity, EnvVar, LocalObjectReference, ResourceRequirements, Toleration,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
@@ -60,7 +64,8 @@ fn image_or<'a>(image: &'a Option<String>, default: &'a str) -> &'a str {
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
     printcolumn = r#"{"name":"API","type":"string","priority":1,"jsonPath":".status.endpoints.api"}"#,
-    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    validation = Rule::new("self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 43").message("the stack's name must start with a letter, hold only lowercase letters, digits and '-', and be at most 43 characters: the names of its objects are made from it"),
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ImageUploadStackSpec {
@@ -91,6 +96,35 @@ pub struct ImageUploadStackSpec {
     /// deleted: `Retain` (the default) keeps them, `Delete` removes them.
     #[serde(default)]
     pub retention: RetentionPolicy,
+    /// How every pod of the stack (api, auth, Postgres, MinIO, the bucket
+    /// job) is pulled, placed and annotated.
+    #[serde(default, skip_serializing_if = "PodPlacement::is_empty")]
+    pub pods: PodPlacement,
+}
+
+/// Settings for every pod of the stack; a change rolls them all.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PodPlacement {
+    /// Secrets for pulling from private registries (`kubectl create secret docker-registry`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+    /// Added to every pod template (the operator's own `imgup.dev/*`
+    /// annotations win over one of the same name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl PodPlacement {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A Redis outside the stack, reached through a URL held in a Secret (it may
@@ -110,7 +144,8 @@ pub enum RetentionPolicy {
 }
 
 /// How a component's Service is exposed.
-#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("!has(self.nodePort) || self.type == 'NodePort'").message("nodePort needs type NodePort"))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceExposure {
     /// `ClusterIP` (the default), `NodePort` or `LoadBalancer`.
@@ -241,6 +276,7 @@ fn default_client_secret_key() -> String {
 #[serde(rename_all = "camelCase")]
 pub struct OidcSpec {
     #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub issuer_url: String,
     #[serde(flatten)]
     pub client: OAuthClientSpec,
@@ -267,10 +303,12 @@ pub struct AuthSpec {
     pub environment: Environment,
     /// Where the admin frontend lives (`FRONTEND_URL`).
     #[serde(default = "default_frontend_url")]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub frontend_url: String,
     /// The auth service's own external base URL (`PUBLIC_URL`), used for
     /// OAuth callbacks. Defaults to the in-cluster Service URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub public_url: Option<String>,
     /// Emails that get the admin role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -375,6 +413,7 @@ pub struct MinioSpec {
     pub mc_image: Option<String>,
     /// Size of the data volume.
     #[serde(default = "default_minio_size")]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"))]
     pub size: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class_name: Option<String>,
@@ -383,6 +422,7 @@ pub struct MinioSpec {
     /// How clients reach S3 (the host presigned URLs name). Defaults to the
     /// in-cluster Service URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub public_endpoint: Option<String>,
     /// A Secret with keys `root-user` and `root-password` to use instead of
     /// generated credentials.
@@ -427,9 +467,11 @@ impl Default for MinioSpec {
 pub struct ExternalS3Spec {
     /// How the API reaches S3 (`S3_ENDPOINT`).
     #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub endpoint: String,
     /// How clients reach S3 (`S3_PUBLIC_ENDPOINT`); defaults to `endpoint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
     pub public_endpoint: Option<String>,
     #[serde(default = "default_region")]
     pub region: String,
@@ -477,6 +519,7 @@ pub struct PostgresSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(default = "default_postgres_size")]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"))]
     pub size: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class_name: Option<String>,
@@ -522,7 +565,7 @@ pub struct ExternalDatabaseSpec {
 pub struct BucketsSpec {
     /// The bucket uploads go to (`S3_BUCKET`).
     #[serde(default = "default_bucket")]
-    #[schemars(length(min = 3, max = 63))]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
     pub uploads: String,
     /// Origins allowed to PUT and GET through presigned URLs.
     #[serde(default = "default_cors_origins")]
@@ -556,7 +599,9 @@ pub struct PolicySpec {
     #[schemars(range(min = 1))]
     pub max_upload_bytes: i64,
     #[serde(default = "default_mime_types")]
+    /// The image types the api takes (each one it can decode).
     #[schemars(length(min = 1))]
+    #[schemars(extend("items" = {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]}))]
     pub allowed_mime_types: Vec<String>,
     #[serde(default = "default_presign_expiry")]
     #[schemars(range(min = 1, max = 604800))]

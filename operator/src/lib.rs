@@ -1,7 +1,7 @@
 //! imgup-operator: reconciles an `ImageUploadStack` into the running
 //! platform. One module per concern: the resource types (`crd`), the pure
 //! object builders (`resources`), spec checks (`validate`), status
-//! conditions (`status`), the reconciler (`controller`), leader election
+//! conditions (`status`) and what pods say when they fail (`pods`), the reconciler (`controller`), leader election
 //! (`leader`), metrics and the health/metrics HTTP server (`metrics`,
 //! `http`), data volumes after creation (`volumes`), and `render` (the objects for a manifest, without a cluster).
 
@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod leader;
 pub mod metrics;
+pub mod pods;
 pub mod render;
 pub mod resources;
 pub mod status;

@@ -58,10 +58,35 @@ pub fn deployment(type_: &'static str, d: Option<&Deployment>) -> Check {
     }
     let msg = format!("{available}/{want} replicas available, {updated}/{want} updated");
     if seen && available >= want && updated >= want {
-        Check::new(type_, true, "Available", msg)
-    } else {
-        Check::new(type_, false, "Progressing", msg)
+        return Check::new(type_, true, "Available", msg);
     }
+    // What the Deployment controller gave up on (a quota, an admission
+    // webhook, a rollout that stopped moving) says more than the counts.
+    let conditions = st.conditions.iter().flatten();
+    for c in conditions {
+        let gave_up = (c.type_ == "ReplicaFailure" && c.status == "True")
+            || (c.type_ == "Progressing"
+                && c.status == "False"
+                && c.reason.as_deref() == Some("ProgressDeadlineExceeded"));
+        if gave_up {
+            let reason = c.reason.clone().unwrap_or_else(|| c.type_.clone());
+            let detail = c.message.clone().unwrap_or_default();
+            return Check::new(type_, false, &reason, format!("{msg}; {detail}"));
+        }
+    }
+    Check::new(type_, false, "Progressing", msg)
+}
+
+/// The `app.kubernetes.io/component` of the pods behind a component check.
+pub fn component_of(type_: &str) -> Option<&'static str> {
+    Some(match type_ {
+        API => "api",
+        AUTH => "auth",
+        DATABASE => "postgres",
+        STORAGE => "minio",
+        BUCKETS => "buckets",
+        _ => return None,
+    })
 }
 
 pub fn stateful_set(type_: &'static str, s: Option<&StatefulSet>) -> Check {
@@ -135,7 +160,16 @@ pub fn from_checks(
     endpoints: Endpoints,
     now: Timestamp,
 ) -> ImageUploadStackStatus {
-    let waiting: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.type_).collect();
+    // A component stuck for a reason of its own (not merely on its way) is
+    // named with it, so that `kubectl get ius` shows what to fix.
+    let waiting: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| match c.reason.as_str() {
+            "Progressing" | "Pending" => c.type_.to_owned(),
+            reason => format!("{} ({reason}: {})", c.type_, c.message),
+        })
+        .collect();
     let ready = if waiting.is_empty() {
         Check::new(
             READY,

@@ -4,6 +4,35 @@
 
 use crate::crd::{ImageUploadStackSpec, ServiceExposure, ServiceType, Storage};
 
+/// The image types the api decodes (`ALLOWED_MIME_TYPES` refuses others at
+/// start-up); the CRD's schema holds the same list.
+pub const IMAGE_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/avif",
+    "image/gif",
+];
+
+/// Longest stack name: the bucket Job (`<name>-buckets-<hash>`) and the
+/// StatefulSets' revision labels (`<name>-postgres-<hash>`) must stay within
+/// 63 characters. The CRD's schema holds the same rule.
+pub const MAX_STACK_NAME: usize = 43;
+
+/// A problem with the stack's own name, which every object's name is made from.
+pub fn name_problem(name: &str) -> Option<String> {
+    let dns_label = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!dns_label || name.len() > MAX_STACK_NAME).then(|| {
+        format!(
+            "metadata.name: {name:?} must start with a letter, hold only lowercase letters, digits and '-', and be at most {MAX_STACK_NAME} characters"
+        )
+    })
+}
+
 /// Every problem with the spec; empty when it is fine.
 pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     let mut p = Vec::new();
@@ -23,9 +52,10 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
         p.push("buckets.corsAllowedOrigins: name at least one origin (or \"*\")".to_string());
     }
     for m in &spec.policy.allowed_mime_types {
-        if !m.starts_with("image/") || m.len() <= "image/".len() {
+        if !IMAGE_TYPES.contains(&m.as_str()) {
             p.push(format!(
-                "policy.allowedMimeTypes: {m:?} is not an image type"
+                "policy.allowedMimeTypes: {m:?} is not a type the api takes ({})",
+                IMAGE_TYPES.join(", ")
             ));
         }
     }
@@ -317,6 +347,15 @@ mod tests {
         assert!(p.iter().any(|m| m.contains("Bad_Bucket")));
         assert!(p.iter().any(|m| m.contains("application/pdf")));
         assert!(p.iter().any(|m| m.contains("storage.external.endpoint")));
+    }
+
+    #[test]
+    fn stack_names_that_would_break_derived_names_are_refused() {
+        assert_eq!(name_problem("imgup"), None);
+        assert_eq!(name_problem(&"a".repeat(43)), None);
+        for bad in ["1stack", "Imgup", "a_b", "imgup-", "", &"a".repeat(44)] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
-    child_name, container_security, env, env_secret, hash_json, labels, owned_meta, pod_security,
-    resources_or, scratch,
+    child_name, container_security, env, env_secret, hash_json, labels, owned_meta, place,
+    pod_security, resources_or, scratch, template_annotations,
 };
 use crate::crd::{ImageUploadStack, Storage};
 use crate::resources::{config, secrets};
@@ -118,21 +118,24 @@ pub fn job(stack: &ImageUploadStack) -> Job {
         volume_mounts: Some(vec![tmp_mount]),
         ..Container::default()
     };
+    let mut pod = PodSpec {
+        restart_policy: Some("OnFailure".into()),
+        security_context: Some(pod_security(UID)),
+        automount_service_account_token: Some(false),
+        containers: vec![container],
+        volumes: Some(vec![tmp_vol]),
+        ..PodSpec::default()
+    };
+    place(stack, &mut pod);
     let spec = JobSpec {
         backoff_limit: Some(10),
         template: PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(labels(stack, COMPONENT)),
+                annotations: template_annotations(stack, []),
                 ..ObjectMeta::default()
             }),
-            spec: Some(PodSpec {
-                restart_policy: Some("OnFailure".into()),
-                security_context: Some(pod_security(UID)),
-                automount_service_account_token: Some(false),
-                containers: vec![container],
-                volumes: Some(vec![tmp_vol]),
-                ..PodSpec::default()
-            }),
+            spec: Some(pod),
         },
         ..JobSpec::default()
     };

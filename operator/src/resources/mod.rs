@@ -191,6 +191,27 @@ pub fn owner_ref(stack: &ImageUploadStack) -> OwnerReference {
     }
 }
 
+/// Puts the stack's pod placement (`spec.pods`) on a pod.
+pub fn place(stack: &ImageUploadStack, pod: &mut PodSpec) {
+    let pods = &stack.spec.pods;
+    pod.image_pull_secrets =
+        (!pods.image_pull_secrets.is_empty()).then(|| pods.image_pull_secrets.clone());
+    pod.node_selector = (!pods.node_selector.is_empty()).then(|| pods.node_selector.clone());
+    pod.tolerations = (!pods.tolerations.is_empty()).then(|| pods.tolerations.clone());
+    pod.affinity = pods.affinity.clone();
+}
+
+/// A pod template's annotations: the stack's `spec.pods.annotations`, then
+/// the operator's own on top.
+pub fn template_annotations(
+    stack: &ImageUploadStack,
+    ours: impl IntoIterator<Item = (String, String)>,
+) -> Option<BTreeMap<String, String>> {
+    let mut all = stack.spec.pods.annotations.clone();
+    all.extend(ours);
+    (!all.is_empty()).then_some(all)
+}
+
 /// Metadata of an object owned (and garbage-collected) with the stack.
 pub fn owned_meta(stack: &ImageUploadStack, component: &str, name: String) -> ObjectMeta {
     ObjectMeta {
@@ -371,6 +392,14 @@ pub fn data_stateful_set(
     storage_class: Option<&String>,
 ) -> StatefulSet {
     let name = child_name(stack, component);
+    let mut pod = PodSpec {
+        security_context: Some(pod_security(uid)),
+        automount_service_account_token: Some(false),
+        containers: vec![container],
+        volumes: Some(volumes),
+        ..PodSpec::default()
+    };
+    place(stack, &mut pod);
     StatefulSet {
         metadata: owned_meta(stack, component, name.clone()),
         spec: Some(StatefulSetSpec {
@@ -383,15 +412,10 @@ pub fn data_stateful_set(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(stack, component)),
+                    annotations: template_annotations(stack, []),
                     ..ObjectMeta::default()
                 }),
-                spec: Some(PodSpec {
-                    security_context: Some(pod_security(uid)),
-                    automount_service_account_token: Some(false),
-                    containers: vec![container],
-                    volumes: Some(volumes),
-                    ..PodSpec::default()
-                }),
+                spec: Some(pod),
             },
             volume_claim_templates: Some(vec![data_claim(stack, component, size, storage_class)]),
             persistent_volume_claim_retention_policy: Some(claim_retention(stack)),
@@ -572,13 +596,14 @@ pub fn service_deployment(
         },
         w.port,
     );
-    let pod = PodSpec {
+    let mut pod = PodSpec {
         security_context: Some(pod_security(SERVICE_UID)),
         automount_service_account_token: Some(false),
         containers: vec![container],
         volumes: Some(vec![tmp_vol]),
         ..PodSpec::default()
     };
+    place(stack, &mut pod);
     let hash = config_hash(&w.config_data, &pod, inputs);
     Deployment {
         metadata: owned_meta(stack, w.component, child_name(stack, w.component)),
@@ -592,11 +617,11 @@ pub fn service_deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(stack, w.component)),
-                    annotations: Some(
+                    annotations: template_annotations(
+                        stack,
                         [(CONFIG_HASH_ANNOTATION.to_string(), hash)]
                             .into_iter()
-                            .chain(scrape_annotations(w.port))
-                            .collect(),
+                            .chain(scrape_annotations(w.port)),
                     ),
                     ..ObjectMeta::default()
                 }),
@@ -680,6 +705,74 @@ mod tests {
         assert_eq!(owner.name, "demo");
         assert_eq!(owner.controller, Some(true));
         assert_eq!(m.namespace.as_deref(), Some("imgup"));
+    }
+
+    #[test]
+    fn every_pod_of_the_stack_gets_the_placement() {
+        use k8s_openapi::api::core::v1::{LocalObjectReference, Toleration};
+        let plain = stack(ImageUploadStackSpec::default());
+        let mut placed = plain.clone();
+        placed.spec.pods = crate::crd::PodPlacement {
+            image_pull_secrets: vec![LocalObjectReference {
+                name: "registry".into(),
+            }],
+            node_selector: BTreeMap::from([("disk".into(), "ssd".into())]),
+            tolerations: vec![Toleration {
+                key: Some("dedicated".into()),
+                operator: Some("Exists".into()),
+                ..Toleration::default()
+            }],
+            affinity: None,
+            annotations: BTreeMap::from([
+                ("team".into(), "images".into()),
+                (CONFIG_HASH_ANNOTATION.into(), "mine".into()),
+            ]),
+        };
+        let templates = |s: &ImageUploadStack| -> Vec<(String, PodTemplateSpec)> {
+            desired_objects(s, &Inputs::default())
+                .into_iter()
+                .filter_map(|d| {
+                    let name = format!("{}/{}", d.kind(), d.name());
+                    let t = match d {
+                        Desired::Deployment(o) => o.spec?.template,
+                        Desired::StatefulSet(o) => o.spec?.template,
+                        Desired::Job(o) => o.spec?.template,
+                        _ => return None,
+                    };
+                    Some((name, t))
+                })
+                .collect()
+        };
+        let before = templates(&plain);
+        let after = templates(&placed);
+        assert_eq!(after.len(), 5, "api, auth, postgres, minio, buckets");
+        for ((name, old), (_, new)) in before.iter().zip(&after) {
+            let pod = new.spec.as_ref().unwrap();
+            assert_eq!(
+                pod.image_pull_secrets.as_ref().unwrap()[0].name,
+                "registry",
+                "{name}"
+            );
+            assert_eq!(pod.node_selector.as_ref().unwrap()["disk"], "ssd", "{name}");
+            assert_eq!(pod.tolerations.as_ref().unwrap().len(), 1, "{name}");
+            let notes = new.metadata.as_ref().unwrap().annotations.as_ref().unwrap();
+            assert_eq!(notes["team"], "images", "{name}");
+            if name.starts_with("Deployment/") {
+                let hash = |t: &PodTemplateSpec| {
+                    t.metadata.as_ref().unwrap().annotations.as_ref().unwrap()
+                        [CONFIG_HASH_ANNOTATION]
+                        .clone()
+                };
+                assert_ne!(hash(new), "mine", "{name}: the operator's hash wins");
+                assert_eq!(hash(old), hash(new), "{name}: the config is the same");
+            }
+            // A changed pod template is a rollout (and, for the Job, a new Job).
+            assert_ne!(old.spec, new.spec, "{name}");
+            assert!(
+                old.spec.as_ref().unwrap().image_pull_secrets.is_none(),
+                "{name}: nothing set by default"
+            );
+        }
     }
 
     #[test]

@@ -195,9 +195,28 @@ pub fn user_secret_refs(stack: &ImageUploadStack) -> Vec<SecretKeyRef> {
     refs
 }
 
+/// Whether the stack reads Secret `name` (of its namespace): the generated
+/// one or one its spec names.
+pub fn reads(stack: &ImageUploadStack, name: &str) -> bool {
+    name == generated_name(stack) || user_secret_refs(stack).iter().any(|r| r.name == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stack_reads_its_generated_secret_and_those_it_names_only() {
+        let mut spec = crate::crd::ImageUploadStackSpec::default();
+        spec.auth.jwt_secret_ref = Some(SecretKeyRef {
+            name: "jwt".into(),
+            key: "k".into(),
+        });
+        let s = crate::resources::test_support::stack(spec);
+        assert!(reads(&s, "demo-generated"));
+        assert!(reads(&s, "jwt"));
+        assert!(!reads(&s, "someone-elses"));
+    }
     use crate::crd::{ExternalS3Spec, ImageUploadStackSpec, OAuthClientSpec};
     use crate::resources::test_support::stack;
 
