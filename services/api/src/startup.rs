@@ -14,7 +14,7 @@ use crate::lifecycle;
 use crate::limits::{Quota, UploadRate};
 use crate::metrics::ApiMetrics;
 use crate::pipeline::{self, Pipeline};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::storage::ObjectStorage;
 use crate::store::{ImageJobs, Lifecycle, PgPostStore, PostStore, SqlitePostStore};
 
@@ -50,7 +50,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
     };
     let verifier = config.jwt.verifier().context("JWT settings")?;
     let storage = ObjectStorage::new(&config.s3).context("S3 settings")?;
-    Ok(AppState {
+    Ok(AppState::new(Services {
         posts,
         jobs,
         pipeline: Arc::new(Pipeline::new(&config.images)),
@@ -65,8 +65,8 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         keys: Arc::new(KeyMinter::new(object_key_secret(config)?.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
         cors_origins: config.cors_allowed_origins.0.clone().into(),
-        metrics: Arc::new(ApiMetrics::new()),
-    })
+        metrics: ApiMetrics::new(),
+    }))
 }
 
 /// `imgup-api gc`: reports the drift between the database and the bucket, and

@@ -3,6 +3,7 @@ use std::any::Any;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, Request, StatusCode, header};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -44,20 +45,26 @@ pub fn with_http_layers(router: Router, metrics: &HttpMetrics) -> Router {
         // answers are always logged, and every log line inside a request carries
         // its id through the span.
         .on_response(DefaultOnResponse::new().level(Level::DEBUG));
-    router
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(metrics.layer())
-        .layer(trace)
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    // One stack, added with one `Router::layer`: axum boxes each route once
+    // per `layer` call and clones that box for every request, so seven
+    // separate calls cost seven allocations a request (4 % of a `POST
+    // /uploads` in a profile) where one costs one.
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+            ]))
+            .layer(trace)
+            .layer(metrics.layer())
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            )),
+    )
 }
 
 fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {

@@ -7,12 +7,14 @@ pub(crate) mod posts;
 pub(crate) mod uploads;
 pub(crate) mod usage;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use http::{HeaderName, HeaderValue, Method, header};
+use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use images::ImageUrl;
@@ -41,8 +43,12 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .route("/metrics", get(health::metrics))
         .fallback(health::not_found)
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .layer(cors(&state.cors_origins));
+        // (one `layer` call: each is a box cloned for every request)
+        .layer(
+            ServiceBuilder::new()
+                .layer(cors(&state.cors_origins))
+                .layer(DefaultBodyLimit::max(MAX_JSON_BODY)),
+        );
     let http_metrics = state.metrics.telemetry.http().clone();
     imgup_telemetry::with_http_layers(api.with_state(state), &http_metrics)
 }
@@ -50,12 +56,16 @@ pub fn router(state: AppState) -> Router {
 /// Browsers at the allowed origins may call the API with a bearer token (no
 /// cookies); every other origin gets no CORS headers at all.
 fn cors(origins: &[String]) -> CorsLayer {
-    let origins: Vec<HeaderValue> = origins
+    // A predicate over a shared list rather than `AllowOrigin::list`: the
+    // layer is cloned for every request, and a list is a `Vec` to copy.
+    let origins: Arc<[HeaderValue]> = origins
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origins.contains(origin)
+        }))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
