@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 imgup_dev_ports
-page=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+page=$(free_ports 1)
 # The page's origin is allowed; http://localhost:$page (another host name, so
 # another origin) is not.
 (cd "$work" && exec "$bin" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3" \

@@ -203,7 +203,7 @@ check "strict Kubernetes validation rejects an unknown field" fails strict_valid
 # Lease and exit 0.
 smoke_binary() {
   "$PY" - "$BIN/imgup-operator" "$OUT" <<'PY'
-import json, os, signal, socket, subprocess, sys, threading, time, urllib.request
+import json, os, random, signal, socket, subprocess, sys, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 binary, out = sys.argv[1], sys.argv[2]
@@ -262,7 +262,17 @@ with open(kubeconfig, "w") as f:
                "clusters": [{"name": "fake", "cluster": {"server": f"http://127.0.0.1:{srv.server_address[1]}"}}],
                "users": [{"name": "fake", "user": {}}],
                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": "imgup-system"}}]}, f)
-sock = socket.socket(); sock.bind(("127.0.0.1", 0)); metrics_port = sock.getsockname()[1]; sock.close()
+# A port below the ephemeral range, which no outgoing connection can take
+# before the operator binds it.
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", random.randrange(20000, min(low, 32768))))
+        break
+    except OSError:
+        sock.close()
+metrics_port = sock.getsockname()[1]; sock.close()
 env = dict(os.environ, KUBECONFIG=kubeconfig, METRICS_ADDR=f"127.0.0.1:{metrics_port}",
            POD_NAME="smoke-0", POD_NAMESPACE="imgup-system", LEASE_DURATION_SECONDS="3", RUST_LOG="info")
 log = open(os.path.join(out, "operator-smoke.log"), "w")
