@@ -68,20 +68,55 @@ def seed(token, image, ext):
 PROCESSES = ("imgup-admin", "WebKitWebProces", "WebKitNetworkPr")
 
 
-def rss_by_process():
-    """Resident memory (MiB) of the app and of its WebKit helper processes."""
-    out = subprocess.run(["ps", "-eo", "rss=,comm="], capture_output=True, text=True).stdout
-    sizes = dict.fromkeys(PROCESSES, 0.0)
-    for line in out.splitlines():
-        rss, _, comm = line.strip().partition(" ")
-        for name in PROCESSES:
-            if comm.startswith(name):
-                sizes[name] += int(rss) / 1024
+def app_processes():
+    """Pid and name of the app and of the WebKit helpers it spawned (its process tree)."""
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    children, names = {}, {}
+    for pid, ppid, comm in rows:
+        children.setdefault(int(ppid), []).append(int(pid))
+        names[int(pid)] = comm
+    found, todo = [], [pid for pid, comm in names.items() if comm.startswith("imgup-admin")]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return [(pid, names[pid]) for pid in found if names[pid].startswith(PROCESSES)]
+
+
+def memory_by_process():
+    """Resident memory (MiB) of the app and of its WebKit helper processes, as
+    RSS (what the issue measures: shared libraries count once per process)
+    and PSS (each shared page split between the processes that map it)."""
+    sizes = {kind: dict.fromkeys(PROCESSES, 0.0) for kind in ("rss", "pss")}
+    for pid, comm in app_processes():
+        name = next(n for n in PROCESSES if comm.startswith(n))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    field, value = line.split()[:2]
+                    if field in ("Rss:", "Pss:"):
+                        sizes[field[:-1].lower()][name] += int(value) / 1024
+        except FileNotFoundError:
+            pass
     return sizes
 
 
-def rss_mib():
-    return sum(rss_by_process().values())
+def largest_mappings(top=12):
+    """BENCH_SMAPS=1: where each process's resident memory lies (the largest
+    mappings by RSS, anonymous ones summed as [anon])."""
+    for pid, comm in app_processes():
+        by_name = {}
+        name = None
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                parts = line.split()
+                if "-" in parts[0] and len(parts) >= 5 and ":" in parts[3]:
+                    name = parts[5] if len(parts) > 5 else "[anon]"
+                elif parts[0] == "Rss:":
+                    by_name[name] = by_name.get(name, 0) + int(parts[1])
+        biggest = sorted(by_name.items(), key=lambda kv: -kv[1])[:top]
+        print(f"  {comm} ({pid}): " + ", ".join(f"{os.path.basename(n)} {kb / 1024:.0f}" for n, kb in biggest))
 
 
 def breakdown(sizes):
@@ -104,8 +139,9 @@ def main():
     try:
         wait.until(EC.element_to_be_clickable((By.ID, "test-token-email"))).send_keys(EMAIL)
         time.sleep(1.0)
-        idle = rss_by_process()
-        idle_rss = sum(idle.values())
+        idle = memory_by_process()
+        if os.environ.get("BENCH_SMAPS"):
+            largest_mappings()
         signed_in = time.monotonic()
         driver.find_element(By.ID, "test-token-sign-in").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#posts-grid [data-post-id]")))
@@ -151,10 +187,14 @@ def main():
               f"({kinds or 'none'}, at most {widest} px wide)")
         print(f"main-thread lag while scrolling ({len(lags)} probes): median {statistics.median(lags):.1f} ms, "
               f"p95 {p95:.1f} ms, longest {lags[-1]:.1f} ms, over 50 ms: {sum(lag > 50 for lag in lags)}")
-        after = rss_by_process()
-        print(f"resident memory (app + WebKit processes): {idle_rss:.0f} MiB at the sign-in screen, "
-              f"{sum(after.values()):.0f} MiB with {count} posts scrolled through")
-        print(f"  by process, MiB: sign-in {breakdown(idle)}; after {breakdown(after)}")
+        after = memory_by_process()
+        for kind in ("rss", "pss"):
+            print(f"resident memory ({kind.upper()}, app + WebKit processes): "
+                  f"{sum(idle[kind].values()):.0f} MiB at the sign-in screen, "
+                  f"{sum(after[kind].values()):.0f} MiB with {count} posts scrolled through")
+            print(f"  by process, MiB: sign-in {breakdown(idle[kind])}; after {breakdown(after[kind])}")
+        if os.environ.get("BENCH_SMAPS"):
+            largest_mappings()
     finally:
         driver.quit()
 

@@ -15,8 +15,15 @@ cache=${IMGUP_CACHE:-$HOME/.cache/imgup}
 
 # The UI and the app with the UI inside it.
 (cd admin-app && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
-cargo build -q -p imgup -p imgup-admin --features imgup-admin/custom-protocol
-app=$target/debug/imgup-admin
+# APP_PROFILE=release measures the app as users run it (`imgup dev` stays a debug build).
+if [ "${APP_PROFILE:-debug}" = release ]; then
+  cargo build -q -p imgup
+  cargo build -q --release -p imgup-admin --features imgup-admin/custom-protocol
+  app=$target/release/imgup-admin
+else
+  cargo build -q -p imgup -p imgup-admin --features imgup-admin/custom-protocol
+  app=$target/debug/imgup-admin
+fi
 
 # The WebDriver side: tauri-driver (crates.io) and selenium (PyPI).
 if ! command -v tauri-driver >/dev/null; then
