@@ -14,12 +14,14 @@ use utoipa::{Modify, OpenApi};
         crate::routes::posts::complete,
         crate::routes::posts::show,
         crate::routes::posts::list,
+        crate::routes::posts::update,
         crate::routes::posts::delete,
+        crate::routes::stats::show,
         crate::routes::health::alive,
         crate::routes::health::ready,
         crate::routes::health::metrics,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, crate::store::SortKey, crate::store::SortOrder)),
     modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
@@ -153,5 +155,32 @@ mod tests {
             error["error"].is_object() && error["code"].is_object(),
             "{error}"
         );
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a str>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                        found.push(target);
+                    }
+                    map.values().for_each(|v| refs(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+                _ => {}
+            }
+        }
+        let json = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut found = Vec::new();
+        refs(&json, &mut found);
+        assert!(!found.is_empty());
+        for target in found {
+            let name = target.trim_start_matches("#/components/schemas/");
+            assert!(
+                json["components"]["schemas"][name].is_object(),
+                "{target} is not in the document"
+            );
+        }
     }
 }

@@ -91,7 +91,8 @@ pub async fn start(
     })
 }
 
-fn check_title(title: &str) -> Result<String, ApiError> {
+/// A title as stored: trimmed, bounded, printable.
+pub fn check_title(title: &str) -> Result<String, ApiError> {
     let title = title.trim();
     if title.chars().count() > MAX_TITLE_CHARS {
         return Err(ApiError::BadRequest(format!(

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use imgup_api::store::{
-    ImageFacts, ImageJobs, ListQuery, NewPost, Outcome, PgPostStore, PostStatus, PostStore,
-    SqlitePostStore, StoredVariant,
+    After, ImageFacts, ImageJobs, ListQuery, NewPost, Outcome, OwnerFilter, PgPostStore,
+    PostStatus, PostStore, SqlitePostStore, StoredVariant,
 };
 use sqlx::PgPool;
 
@@ -54,11 +54,11 @@ async fn behaves(store: &dyn PostStore) {
     assert_eq!(store.get(999_999).await.unwrap(), None);
 
     // Newest first, one owner, a page at a time.
-    let page = |before_id, limit| ListQuery {
-        owner: Some("alice".into()),
-        status: None,
-        before_id,
+    let page = |before_id: Option<i64>, limit| ListQuery {
+        owner: Some(OwnerFilter::Id("alice".into())),
+        after: before_id.map(|id| After::Created { id }),
         limit,
+        ..ListQuery::default()
     };
     let one: Vec<i64> = store
         .list(&page(None, 2))

@@ -4,6 +4,7 @@ pub(crate) mod health;
 pub(crate) mod images;
 pub(crate) mod policy;
 pub(crate) mod posts;
+pub(crate) mod stats;
 pub(crate) mod uploads;
 pub(crate) mod usage;
 
@@ -36,7 +37,11 @@ pub fn router(state: AppState) -> Router {
         .route("/usage", get(usage::show))
         .route("/images/{*key}", get(images::show))
         .route("/posts", post(posts::create).get(posts::list))
-        .route("/posts/{id}", get(posts::show).delete(posts::delete))
+        .route(
+            "/posts/{id}",
+            get(posts::show).patch(posts::update).delete(posts::delete),
+        )
+        .route("/stats", get(stats::show))
         .route("/posts/{id}/complete", post(posts::complete))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))

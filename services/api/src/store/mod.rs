@@ -13,8 +13,10 @@ macro_rules! columns {
 
 mod jobs;
 mod lifecycle;
+mod listing;
 mod row;
 mod sql;
+mod stats;
 
 use std::collections::BTreeMap;
 
@@ -24,7 +26,9 @@ use serde::{Deserialize, Serialize};
 
 pub use jobs::{ClaimedJob, ImageJobs};
 pub use lifecycle::Lifecycle;
+pub use listing::{After, ListQuery, OwnerFilter, SortKey, SortOrder};
 pub use sql::{PgPostStore, SqlitePostStore};
+pub use stats::{DayTotal, LibraryStats, OwnerTotal, StatusTotal, Total};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -75,8 +79,17 @@ pub struct Post {
     pub rejection_code: Option<String>,
     /// What processing found, once the post is ready.
     pub image: Option<ImageFacts>,
+    /// Who the owner is, where the query looked them up (lists and single reads).
+    pub owner: Option<Owner>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The person behind a post's `user_id`, from the users table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub email: String,
+    pub name: Option<String>,
 }
 
 /// The checked image: its size as displayed, and where its variants are.
@@ -114,17 +127,6 @@ pub struct NewPost {
     pub size_bytes: i64,
 }
 
-/// A page of posts, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    /// Only this user's posts; `None` lists everyone's (admins).
-    pub owner: Option<String>,
-    pub status: Option<PostStatus>,
-    /// Only posts older than this id (the cursor).
-    pub before_id: Option<i64>,
-    pub limit: u32,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached right now; worth retrying.
@@ -140,7 +142,12 @@ pub trait PostStore: Send + Sync {
     async fn create(&self, post: NewPost) -> Result<Post, StoreError>;
     async fn get(&self, id: i64) -> Result<Option<Post>, StoreError>;
     async fn find_by_key(&self, image_key: &str) -> Result<Option<Post>, StoreError>;
+    /// One page of posts in the query's order (ties broken by id).
     async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError>;
+    /// Sets or (with `None`) clears a post's title; false when it is gone.
+    async fn set_title(&self, id: i64, title: Option<&str>) -> Result<bool, StoreError>;
+    /// Totals across the library: by status, the biggest owners, uploads a day.
+    async fn stats(&self, top_owners: u32, days: u32) -> Result<LibraryStats, StoreError>;
     /// Moves a post from `from` to `ready` or `rejected`; `None` when it was
     /// not in `from` (or is gone).
     async fn transition(

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ImageFacts, Post, PostStatus, StoreError};
+use super::{ImageFacts, Owner, Post, PostStatus, StoreError};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PostRow {
@@ -22,6 +22,11 @@ pub(super) struct PostRow {
     variants: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Only where the query joins the users table.
+    #[sqlx(default)]
+    owner_email: Option<String>,
+    #[sqlx(default)]
+    owner_name: Option<String>,
 }
 
 impl TryFrom<PostRow> for Post {
@@ -57,6 +62,10 @@ impl TryFrom<PostRow> for Post {
             rejection_reason: row.rejection_reason,
             rejection_code: row.rejection_code,
             image,
+            owner: row.owner_email.map(|email| Owner {
+                email,
+                name: row.owner_name,
+            }),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

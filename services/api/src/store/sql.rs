@@ -6,10 +6,12 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
 
+use super::listing::{self, Arg, owner_columns};
 use super::row::{PostRow, classify, one};
+use super::stats::{self, DayTotal, OwnerTotal, per_day_sql};
 use super::{
-    ClaimedJob, ImageJobs, Lifecycle, ListQuery, NewPost, Outcome, Post, PostStatus, PostStore,
-    StoreError,
+    ClaimedJob, ImageJobs, LibraryStats, Lifecycle, ListQuery, NewPost, Outcome, Post, PostStatus,
+    PostStore, StoreError,
 };
 
 /// A post's image job, due now (`$2`); queueing it twice is harmless.
@@ -17,7 +19,11 @@ const QUEUE_JOB: &str = "INSERT INTO image_jobs (post_id, run_after, created_at)
                          ON CONFLICT (post_id) DO NOTHING";
 
 macro_rules! sql_post_store {
-    ($(#[$doc:meta])* $name:ident, $pool:ty, skip_locked: $skip_locked:literal) => {
+    (
+        $(#[$doc:meta])* $name:ident, $pool:ty,
+        skip_locked: $skip_locked:literal,
+        utc_day: $utc_day:literal
+    ) => {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name {
@@ -52,7 +58,8 @@ macro_rules! sql_post_store {
             }
 
             async fn get(&self, id: i64) -> Result<Option<Post>, StoreError> {
-                const SQL: &str = concat!("SELECT ", columns!(), " FROM posts WHERE id = $1");
+                const SQL: &str =
+                    concat!("SELECT ", columns!(), owner_columns!(), " FROM posts WHERE id = $1");
                 one(sqlx::query_as(SQL)
                     .bind(id)
                     .fetch_optional(&self.pool)
@@ -70,24 +77,79 @@ macro_rules! sql_post_store {
             }
 
             async fn list(&self, query: &ListQuery) -> Result<Vec<Post>, StoreError> {
-                const SQL: &str = concat!(
-                    "SELECT ",
-                    columns!(),
-                    " FROM posts \
-                     WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) \
-                       AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
-                       AND (CAST($3 AS BIGINT) IS NULL OR id < $3) \
-                     ORDER BY id DESC LIMIT $4"
-                );
-                let rows: Vec<PostRow> = sqlx::query_as(SQL)
-                    .bind(query.owner.as_deref())
-                    .bind(query.status.map(PostStatus::as_str))
-                    .bind(query.before_id)
-                    .bind(i64::from(query.limit))
+                let (sql, args) = listing::select(query);
+                let mut select = sqlx::query_as::<_, PostRow>(sqlx::AssertSqlSafe(sql));
+                for arg in args {
+                    select = match arg {
+                        Arg::Text(text) => select.bind(text),
+                        Arg::Int(int) => select.bind(int),
+                    };
+                }
+                let rows = select.fetch_all(&self.pool).await.map_err(classify)?;
+                rows.into_iter().map(Post::try_from).collect()
+            }
+
+            async fn set_title(
+                &self,
+                id: i64,
+                title: Option<&str>,
+            ) -> Result<bool, StoreError> {
+                let result = sqlx::query("UPDATE posts SET title = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(title)
+                    .bind(chrono::Utc::now())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                Ok(result.rows_affected() > 0)
+            }
+
+            async fn stats(&self, top_owners: u32, days: u32) -> Result<LibraryStats, StoreError> {
+                const PER_DAY: &str = per_day_sql!($utc_day);
+                let today = Utc::now().date_naive();
+                let since = today
+                    .checked_sub_days(chrono::Days::new(u64::from(days.saturating_sub(1))))
+                    .unwrap_or(today)
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc();
+                let by_status: Vec<(String, i64, i64)> = sqlx::query_as(stats::BY_STATUS)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(classify)?;
-                rows.into_iter().map(Post::try_from).collect()
+                let owners: Vec<(String, i64, i64, Option<String>, Option<String>)> =
+                    sqlx::query_as(stats::TOP_OWNERS)
+                        .bind(i64::from(top_owners))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(classify)?;
+                let per_day: Vec<(String, i64, i64)> = sqlx::query_as(PER_DAY)
+                    .bind(since)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(classify)?;
+                let by_status = stats::by_status(by_status);
+                Ok(LibraryStats {
+                    total: stats::total(&by_status),
+                    by_status,
+                    top_owners: owners
+                        .into_iter()
+                        .map(|(owner_id, posts, bytes, owner_email, owner_name)| OwnerTotal {
+                            owner_id,
+                            owner_email,
+                            owner_name,
+                            posts: stats::count(posts),
+                            bytes: stats::count(bytes),
+                        })
+                        .collect(),
+                    per_day: per_day
+                        .into_iter()
+                        .map(|(day, posts, bytes)| DayTotal {
+                            day,
+                            posts: stats::count(posts),
+                            bytes: stats::count(bytes),
+                        })
+                        .collect(),
+                })
             }
 
             async fn transition(
@@ -362,7 +424,8 @@ sql_post_store!(
     /// Posts in Postgres (`migrations/`).
     PgPostStore,
     sqlx::PgPool,
-    skip_locked: " FOR UPDATE SKIP LOCKED"
+    skip_locked: " FOR UPDATE SKIP LOCKED",
+    utc_day: "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 );
 
 sql_post_store!(
@@ -370,5 +433,7 @@ sql_post_store!(
     SqlitePostStore,
     sqlx::SqlitePool,
     // SQLite has one writer at a time: the UPDATE's subquery cannot race.
-    skip_locked: ""
+    skip_locked: "",
+    // (timestamps are stored as RFC 3339 text in UTC)
+    utc_day: "substr(created_at, 1, 10)"
 );
