@@ -46,7 +46,8 @@ trap cleanup EXIT
 
 # The services.
 imgup_dev_ports
-(cd "$work" && exec "$target/debug/imgup" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$work/imgup.log" 2>&1 &
+# The app's user is an admin (it sees and filters a second user's posts).
+(cd "$work" && ADMIN_EMAILS=admin-e2e@example.com exec "$target/debug/imgup" dev --api-port "$api" --auth-port "$auth" --s3-port "$s3") >"$work/imgup.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   imgup_dev_ready && break
@@ -75,7 +76,7 @@ export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME"
 export IMGUP_API_URL=http://127.0.0.1:$api IMGUP_AUTH_URL=http://127.0.0.1:$auth
 export IMGUP_ADMIN_TOKEN_STORE=file
-export APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=${size%%x*} IMAGE_HEIGHT=${size##*x}
+export ADMIN_TOKEN=$admin_token APP_BINARY=$app IMAGE=$image IMAGE_WIDTH=${size%%x*} IMAGE_HEIGHT=${size##*x}
 xvfb-run -a -s "-screen 0 1200x800x24" bash -c '
   tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &
   driver=$!

@@ -1,11 +1,14 @@
 """The admin app end to end, in a real WebKit window (tauri-driver +
 WebKitWebDriver under Xvfb) against real services (`imgup dev`): sign in with
-a development token, upload a real image, see it ready with its thumbnail (the
-`thumb` variant, not the original), preview it (the `medium` variant, with its
-dimensions), download it, delete it. Screenshots of each screen go to
-$SCREENSHOTS."""
+a development token (as an admin, with a second user's posts present), upload
+a real image, see it ready with its thumbnail (the `thumb` variant, not the
+original), find posts by search and by owner, preview it (the `medium`
+variant, with its dimensions), retitle it, download it, delete it.
+Screenshots of each screen go to $SCREENSHOTS."""
 
+import json
 import os
+import urllib.request
 import subprocess
 import sys
 import time
@@ -22,7 +25,63 @@ from selenium.webdriver.support.ui import WebDriverWait
 APP = os.environ["APP_BINARY"]
 IMAGE = os.environ["IMAGE"]
 SHOTS = os.environ.get("SCREENSHOTS")
-EMAIL = "admin-e2e@example.com"
+EMAIL = "admin-e2e@example.com"  # in ADMIN_EMAILS (run.sh)
+OTHER = "grace-e2e@example.com"
+OTHERS_FILES = ["harbour.png", "receipt.png"]
+
+
+def call(method, url, token=None, body=None):
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    if body is not None:
+        request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def seed_other_user():
+    """A second person's pending posts, made through the API as they would make them."""
+    grant = call("POST", f"{os.environ['IMGUP_AUTH_URL']}/auth/oauth/test-token?email={OTHER}")
+    token = grant["access_token"]
+    ids = []
+    for name in OTHERS_FILES:
+        post = call("POST", f"{os.environ['IMGUP_API_URL']}/posts", token,
+                    {"filename": name, "contentType": "image/png", "size": 1234})
+        ids.append(post["id"])
+    return token, ids
+
+
+def cards(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "#posts-grid [data-post-id]")
+
+
+def card_titles(driver, in_order=False):
+    titles = [c.find_element(By.CSS_SELECTOR, ".card-title").get_attribute("textContent") for c in cards(driver)]
+    return titles if in_order else sorted(titles)
+
+
+def search(driver, wait, field_id, text, expect):
+    """Types `text` into a search field and waits until the grid shows the
+    `expect`ed card titles (the app asks once typing pauses)."""
+    field = driver.find_element(By.ID, field_id)
+    # As a person would (clear() sends no input event): select all, delete, type.
+    if field.get_attribute("value"):
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.BACKSPACE)
+    if text:
+        field.send_keys(text)
+    try:
+        wait.until(lambda d: d.find_element(By.ID, "posts-grid").get_attribute("aria-busy") == "false"
+                   and card_titles(d) == sorted(expect))
+    except TimeoutException:
+        value = driver.execute_script(f"return document.getElementById('{field_id}').value")
+        status = driver.find_element(By.ID, "posts-status").get_attribute("textContent")
+        errors = driver.execute_script("return window.__errors || []")
+        raise AssertionError(f"{field_id}={text!r} (the field holds {value!r}; {status!r}; page errors "
+                             f"{errors}) shows {card_titles(driver)}, expected {sorted(expect)}")
+    return cards(driver)
 
 
 def shot(name):
@@ -40,8 +99,14 @@ def main():
     # The app runs on this machine: hand WebKit the path, not an upload.
     driver.file_detector = UselessFileDetector()
     wait = WebDriverWait(driver, 30)
+    other_token, other_ids = seed_other_user()
     try:
         email = wait.until(EC.element_to_be_clickable((By.ID, "test-token-email")))
+        # Errors the page does not show are reported with a failure.
+        driver.execute_script(
+            "window.__errors = [];"
+            "addEventListener('error', (e) => window.__errors.push(String(e.message)));"
+            "addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason?.message ?? e.reason)));")
         print(f"usable window after {time.monotonic() - started:.2f} s (incl. WebDriver session)")
         time.sleep(0.3)
         shot("1-sign-in")
@@ -88,6 +153,29 @@ def main():
         time.sleep(0.5)
         shot("3-uploaded")
 
+        # Find: the server searches names and titles; an admin filters by owner.
+        wait.until(lambda d: len(cards(d)) == 1 + len(OTHERS_FILES))
+        everything = ["sunset.png", *OTHERS_FILES]
+        found = search(driver, wait, "post-search", "SUNS", ["sunset.png"])
+        assert found[0].get_attribute("data-post-id") == post_id
+        driver.find_element(By.TAG_NAME, "body").send_keys("/")
+        assert driver.switch_to.active_element.get_attribute("id") == "post-search", "/ does not focus the search"
+        time.sleep(0.3)
+        shot("7-search")
+        search(driver, wait, "post-search", "", everything)
+        theirs = search(driver, wait, "post-owner", OTHER, OTHERS_FILES)
+        owners = [c.find_element(By.CSS_SELECTOR, ".owner").get_attribute("title") for c in theirs]
+        assert owners == [OTHER] * len(OTHERS_FILES), owners
+        sort = driver.find_element(By.ID, "post-sort")
+        sort.find_element(By.CSS_SELECTOR, 'option[value="name-desc"]').click()
+        try:
+            wait.until(lambda d: card_titles(d, in_order=True) == sorted(OTHERS_FILES, reverse=True))
+        except TimeoutException:
+            raise AssertionError(f"sorted by name, descending: {card_titles(driver, in_order=True)}")
+        sort.find_element(By.CSS_SELECTOR, 'option[value="newest"]').click()
+        search(driver, wait, "post-owner", "", everything)
+        card = driver.find_element(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
+
         # Dark, chosen in Settings, really restyles the page; then back to the system's.
         def choose_theme(option):
             driver.find_element(By.ID, "open-settings").click()
@@ -129,6 +217,22 @@ def main():
         time.sleep(1.5)
         shot("4-preview")
 
+        # Retitle in place: Enter saves through the API; the card follows.
+        driver.find_element(By.ID, "edit-title").click()
+        title_input = wait.until(EC.visibility_of_element_located((By.ID, "title-input")))
+        title_input.send_keys("Evening sky" + Keys.ENTER)
+        wait.until(EC.text_to_be_present_in_element((By.ID, "preview-title"), "Evening sky"))
+        saved_title = call("GET", f"{os.environ['IMGUP_API_URL']}/posts/{post_id}", os.environ["ADMIN_TOKEN"])["title"]
+        assert saved_title == "Evening sky", saved_title
+        # (behind the dialog the page is inert, so read the DOM, not what is displayed)
+        card_title = f'#posts-grid [data-post-id="{post_id}"] .card-title'
+        try:
+            wait.until(lambda d: d.find_element(By.CSS_SELECTOR, card_title).get_attribute("textContent")
+                       == "Evening sky")
+        except TimeoutException:
+            shown = driver.find_element(By.CSS_SELECTOR, card_title).get_attribute("textContent")
+            raise AssertionError(f"the card still says {shown!r} after the retitle")
+
         # Download: the presigned GET with as_download, saved under ~/Downloads.
         driver.find_element(By.ID, "download-post").click()
         saved = os.path.join(os.environ["HOME"], "Downloads", "sunset.png")
@@ -150,6 +254,8 @@ def main():
               f"previewed ({width} px, {dimensions}), downloaded, deleted")
     finally:
         driver.quit()
+        for post in other_ids:
+            call("DELETE", f"{os.environ['IMGUP_API_URL']}/posts/{post}", other_token)
 
 
 if __name__ == "__main__":

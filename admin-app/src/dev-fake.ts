@@ -6,6 +6,7 @@
 
 import type { InvokeArgs, InvokeOptions } from "@tauri-apps/api/core";
 import type { Transport } from "./ipc";
+import { DEFAULT_VIEW, matchesView, type ListView } from "./posts";
 import type { AppError, Policy, Post, PostPage, PostQuery, Session, Settings, UploadProgress } from "./types";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,6 +36,8 @@ function seed(me: number): Post[] {
       contentType: type,
       size: 20_000 + ((id * 7919 * 131) % 4_000_000),
       ownerId: String(id % 4 === 0 ? me + 1 : me),
+      ownerEmail: id % 4 === 0 ? "grace@example.com" : "ada@example.com",
+      ownerName: id % 4 === 0 ? "Grace Hopper" : "Ada Lovelace",
       rejectionReason: status === "rejected" ? "the bytes are not a valid image of the declared type" : null,
       rejectionCode: status === "rejected" ? "corrupt" : null,
       width: status === "ready" ? 640 : null,
@@ -124,12 +127,24 @@ export function createFakeTransport(): Transport {
         needSession();
         const q = a.query as PostQuery;
         await wait(300);
-        let items = q.status ? posts.filter((p) => p.status === q.status) : posts;
-        if (q.cursor) items = items.filter((p) => p.id < Number(q.cursor));
+        const view: ListView = {
+          status: q.status ?? "all",
+          q: q.q ?? "",
+          owner: q.owner ?? "",
+          sort: q.sort ?? DEFAULT_VIEW.sort,
+          order: q.order ?? DEFAULT_VIEW.order,
+        };
+        const key = (p: Post) => (view.sort === "size" ? p.size : view.sort === "filename" ? p.filename.toLowerCase() : p.id);
+        const direction = view.order === "asc" ? 1 : -1;
+        const items = posts
+          .filter((p) => matchesView(p, view))
+          .sort((x, y) => direction * (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : x.id - y.id));
+        // The cursor is the offset (the fake's posts do not change while paged).
+        const start = Number(q.cursor ?? 0);
         const limit = q.limit ?? 20;
-        const page = items.slice(0, limit);
-        const last = page[page.length - 1];
-        return { items: page, nextCursor: items.length > limit && last ? String(last.id) : null } satisfies PostPage;
+        const page = items.slice(start, start + limit);
+        const next = start + limit < items.length ? String(start + limit) : null;
+        return { items: page, nextCursor: next } satisfies PostPage;
       }
       case "post_get": {
         needSession();
@@ -147,6 +162,13 @@ export function createFakeTransport(): Transport {
       case "post_download":
         needSession();
         return `/home/you/Downloads/${find(Number(a.id)).filename}`;
+      case "post_retitle": {
+        needSession();
+        const p = find(Number(a.id));
+        const title = typeof a.title === "string" ? a.title.trim() : "";
+        Object.assign(p, { title: title || null, updatedAt: new Date().toISOString() });
+        return p;
+      }
       case "post_delete":
         needSession();
         find(Number(a.id));

@@ -38,6 +38,7 @@ export type Action =
   | "upload"
   | "download"
   | "openOriginal"
+  | "retitle"
   | "delete";
 
 export type ErrorContext = {

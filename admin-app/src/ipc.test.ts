@@ -69,6 +69,12 @@ describe("ipc wrappers follow the command contract", () => {
     expect(calls[1]!.args).toEqual({ query: { status: "ready", cursor: "abc", limit: 50 } });
   });
 
+  it("passes the search, owner and sort through to the backend", async () => {
+    const { calls } = record(() => ({ items: [], nextCursor: null }));
+    await ipc.postsList({ limit: 50, q: "beach", owner: "a@b.c", sort: "size", order: "asc", status: undefined });
+    expect(calls[0]!.args).toEqual({ query: { limit: 50, q: "beach", owner: "a@b.c", sort: "size", order: "asc" } });
+  });
+
   it("sends upload bytes raw with the metadata in headers, names percent-encoded", async () => {
     const { calls } = record();
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47]).buffer;

@@ -82,15 +82,13 @@ export const policyGet = () => call<Policy>("policy_get");
 
 export function postsList(query: PostQuery): Promise<PostPage> {
   // Only the keys that are set: `status: undefined` must not reach serde as null.
-  const q: PostQuery = {};
-  if (query.status) q.status = query.status;
-  if (query.cursor) q.cursor = query.cursor;
-  if (query.limit !== undefined) q.limit = query.limit;
+  const q = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== "")) as PostQuery;
   return call<PostPage>("posts_list", { query: q });
 }
 
 export const postGet = (id: number) => call<Post>("post_get", { id });
 export const postDownload = (id: number) => call<string>("post_download", { id });
+export const postRetitle = (id: number, title: string | null) => call<Post>("post_retitle", { id, title });
 export const postDelete = (id: number) => call<null>("post_delete", { id });
 export const postOpenOriginal = (id: number) => call<null>("post_open_original", { id });
 

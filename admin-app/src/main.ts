@@ -127,6 +127,7 @@ function showApp(session: Session): void {
 
     posts = postsView({
       myId,
+      isAdmin: session.user.role === "admin",
       fetchPage: ipc.postsList,
       refreshPost: ipc.postGet,
       report: (e) => report(e, "load"),
@@ -139,6 +140,7 @@ function showApp(session: Session): void {
           download: ipc.postDownload,
           openOriginal: ipc.postOpenOriginal,
           remove: ipc.postDelete,
+          retitle: ipc.postRetitle,
           describe: (e, action) => describeError(e, errorContext(action, { filename: post.filename })),
           onUnauthorized: expire,
           onUpdated: (fresh) => posts?.list.update(fresh),

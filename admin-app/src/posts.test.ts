@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesFilter, PostsList, type PostsChange } from "./posts";
+import { DEFAULT_VIEW, matchesFilter, matchesView, PostsList, queryFor, sortIdOf, sortOf, type PostsChange } from "./posts";
 import { deferred, flush, makePost } from "./test-support";
 import type { PostPage, PostQuery } from "./types";
 
@@ -160,5 +160,59 @@ describe("PostsList changes made here", () => {
   it("matchesFilter", () => {
     expect(matchesFilter(makePost(1, { status: "rejected" }), "all")).toBe(true);
     expect(matchesFilter(makePost(1, { status: "rejected" }), "ready")).toBe(false);
+  });
+});
+
+describe("PostsList views: search, owner, sort", () => {
+  it("asks only for what differs from the server's defaults", () => {
+    expect(queryFor(DEFAULT_VIEW, 50, null)).toEqual({ limit: 50 });
+    expect(
+      queryFor({ status: "ready", q: " cat ", owner: " a@b.c ", sort: "filename", order: "asc" }, 20, "c1"),
+    ).toEqual({ limit: 20, status: "ready", q: "cat", owner: "a@b.c", sort: "filename", order: "asc", cursor: "c1" });
+  });
+
+  it("a changed view starts from the first page; the same view does nothing", async () => {
+    const t = setup();
+    void t.list.reload();
+    t.calls[0]!.reply.resolve({ items: [makePost(1)], nextCursor: null });
+    await flush();
+    void t.list.setView({ q: "cat", sort: "size", order: "asc" });
+    expect(t.calls[1]!.query).toEqual({ limit: 2, q: "cat", sort: "size", order: "asc" });
+    expect(t.ids()).toEqual([]);
+    t.calls[1]!.reply.resolve({ items: [makePost(5, { filename: "cat.png" })], nextCursor: null });
+    await flush();
+    await t.list.setView({ q: "cat" });
+    expect(t.calls).toHaveLength(2);
+    expect(t.list.status().view).toEqual({ ...DEFAULT_VIEW, q: "cat", sort: "size", order: "asc" });
+  });
+
+  it("matches a post as the server would: status, a piece of the name or title, the owner", () => {
+    const post = makePost(1, { filename: "Beach.PNG", title: "Summer", ownerId: "7", ownerEmail: "Grace@Example.com" });
+    expect(matchesView(post, { ...DEFAULT_VIEW, q: "beach" })).toBe(true);
+    expect(matchesView(post, { ...DEFAULT_VIEW, q: "SUMM" })).toBe(true);
+    expect(matchesView(post, { ...DEFAULT_VIEW, q: "winter" })).toBe(false);
+    expect(matchesView(post, { ...DEFAULT_VIEW, owner: "grace@example.com" })).toBe(true);
+    expect(matchesView(post, { ...DEFAULT_VIEW, owner: "7" })).toBe(true);
+    expect(matchesView(post, { ...DEFAULT_VIEW, owner: "8" })).toBe(false);
+    expect(matchesView(post, { ...DEFAULT_VIEW, status: "pending" })).toBe(false);
+  });
+
+  it("puts an upload on top only in the newest-first order, and only when it matches the search", async () => {
+    const t = setup();
+    void t.list.setView({ q: "cat" });
+    t.calls[0]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(t.list.add(makePost(8, { filename: "dog.png" }))).toBe(false);
+    expect(t.list.add(makePost(9, { filename: "cat.png" }))).toBe(true);
+    void t.list.setView({ sort: "size" });
+    t.calls[1]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(t.list.add(makePost(10, { filename: "cat2.png" }))).toBe(false);
+  });
+
+  it("maps the sort menu both ways", () => {
+    expect(sortOf("largest")).toEqual({ sort: "size", order: "desc" });
+    expect(sortOf("nonsense")).toEqual({ sort: "created", order: "desc" });
+    expect(sortIdOf({ sort: "filename", order: "desc" })).toBe("name-desc");
   });
 });

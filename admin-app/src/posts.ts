@@ -1,11 +1,70 @@
-// The posts list: filter, pages on demand, and the changes the grid applies
-// one by one (append / prepend / remove / replace) instead of re-rendering.
+// The posts list: what is shown (status, search, owner, sort), pages on
+// demand, and the changes the grid applies one by one (append / prepend /
+// remove / replace) instead of re-rendering.
 
-import type { Post, PostPage, PostQuery, PostStatus } from "./types";
+import type { Post, PostPage, PostQuery, PostStatus, SortKey, SortOrder } from "./types";
 
 export type StatusFilter = "all" | PostStatus;
 export const STATUS_FILTERS: readonly StatusFilter[] = ["all", "pending", "processing", "ready", "rejected"];
 export const PAGE_SIZE = 50;
+
+/** What the list shows; the server filters and sorts, the list keeps it across refreshes. */
+export type ListView = {
+  status: StatusFilter;
+  /** A piece of the filename or title ("" for all). */
+  q: string;
+  /** A user id or email (admins; "" for everyone). */
+  owner: string;
+  sort: SortKey;
+  order: SortOrder;
+};
+export const DEFAULT_VIEW: ListView = { status: "all", q: "", owner: "", sort: "created", order: "desc" };
+
+/** The sorts offered, by the name the UI gives them. */
+export const SORTS = [
+  { id: "newest", label: "Newest first", sort: "created", order: "desc" },
+  { id: "oldest", label: "Oldest first", sort: "created", order: "asc" },
+  { id: "largest", label: "Largest first", sort: "size", order: "desc" },
+  { id: "smallest", label: "Smallest first", sort: "size", order: "asc" },
+  { id: "name", label: "Name A–Z", sort: "filename", order: "asc" },
+  { id: "name-desc", label: "Name Z–A", sort: "filename", order: "desc" },
+] as const satisfies readonly { id: string; label: string; sort: SortKey; order: SortOrder }[];
+export type SortId = (typeof SORTS)[number]["id"];
+
+export function sortOf(id: string): { sort: SortKey; order: SortOrder } {
+  const found = SORTS.find((s) => s.id === id) ?? SORTS[0];
+  return { sort: found.sort, order: found.order };
+}
+
+export function sortIdOf(view: Pick<ListView, "sort" | "order">): SortId {
+  return (SORTS.find((s) => s.sort === view.sort && s.order === view.order) ?? SORTS[0]).id;
+}
+
+/** The request for a page of `view` (only what differs from the server's defaults). */
+export function queryFor(view: ListView, limit: number, cursor: string | null): PostQuery {
+  const query: PostQuery = { limit };
+  if (view.status !== "all") query.status = view.status;
+  const q = view.q.trim();
+  if (q) query.q = q;
+  const owner = view.owner.trim();
+  if (owner) query.owner = owner;
+  if (view.sort !== "created" || view.order !== "desc") {
+    query.sort = view.sort;
+    query.order = view.order;
+  }
+  if (cursor) query.cursor = cursor;
+  return query;
+}
+
+/** Whether `post` belongs in `view`, as the server would decide (for posts changed here). */
+export function matchesView(post: Post, view: ListView): boolean {
+  if (!matchesFilter(post, view.status)) return false;
+  const q = view.q.trim().toLowerCase();
+  if (q && !post.filename.toLowerCase().includes(q) && !(post.title ?? "").toLowerCase().includes(q)) return false;
+  const owner = view.owner.trim().toLowerCase();
+  if (owner && post.ownerId.toLowerCase() !== owner && (post.ownerEmail ?? "").toLowerCase() !== owner) return false;
+  return true;
+}
 
 export type PostsChange =
   | { type: "reset" }
@@ -18,6 +77,7 @@ export type PostsChange =
 
 export type PostsStatus = {
   filter: StatusFilter;
+  view: ListView;
   count: number;
   loading: boolean;
   /** The server said there is nothing more (nextCursor null). */
@@ -32,7 +92,7 @@ export function matchesFilter(post: Post, filter: StatusFilter): boolean {
 }
 
 export class PostsList {
-  private filter: StatusFilter = "all";
+  private view: ListView = DEFAULT_VIEW;
   private posts: Post[] = [];
   private ids = new Set<number>();
   private cursor: string | null = null;
@@ -51,7 +111,8 @@ export class PostsList {
 
   status(): PostsStatus {
     return {
-      filter: this.filter,
+      filter: this.view.status,
+      view: this.view,
       count: this.posts.length,
       loading: this.loading,
       exhausted: this.exhausted,
@@ -78,10 +139,17 @@ export class PostsList {
     return !this.loading && !this.exhausted && this.error === null;
   }
 
-  /** A new filter starts from the first page; the same filter does nothing. */
+  /** A new status filter starts from the first page; the same filter does nothing. */
   setFilter(filter: StatusFilter): Promise<void> {
-    if (filter === this.filter && (this.loadedOnce || this.loading)) return Promise.resolve();
-    this.filter = filter;
+    return this.setView({ status: filter });
+  }
+
+  /** A changed view (search, owner, sort, status) starts from the first page; the same view does nothing. */
+  setView(change: Partial<ListView>): Promise<void> {
+    const view = { ...this.view, ...change };
+    const same = (Object.keys(view) as (keyof ListView)[]).every((k) => view[k] === this.view[k]);
+    if (same && (this.loadedOnce || this.loading)) return Promise.resolve();
+    this.view = view;
     return this.reload();
   }
 
@@ -103,9 +171,7 @@ export class PostsList {
   async loadMore(): Promise<void> {
     if (this.loading || this.exhausted) return;
     const generation = this.generation;
-    const query: PostQuery = { limit: this.pageSize };
-    if (this.filter !== "all") query.status = this.filter;
-    if (this.cursor) query.cursor = this.cursor;
+    const query = queryFor(this.view, this.pageSize, this.cursor);
     this.loading = true;
     this.error = null;
     this.onChange({ type: "status" });
@@ -124,7 +190,7 @@ export class PostsList {
     this.loadedOnce = true;
     this.cursor = page.nextCursor;
     this.exhausted = page.nextCursor === null;
-    const fresh = page.items.filter((p) => matchesFilter(p, this.filter) && !this.ids.has(p.id));
+    const fresh = page.items.filter((p) => matchesFilter(p, this.view.status) && !this.ids.has(p.id));
     for (const p of fresh) {
       this.ids.add(p.id);
       this.posts.push(p);
@@ -133,9 +199,10 @@ export class PostsList {
     this.onChange({ type: "status" });
   }
 
-  /** A post made here (an upload): on top, when the filter shows it. */
+  /** A post made here (an upload): on top, when the view shows it and is newest first. */
   add(post: Post): boolean {
-    if (!matchesFilter(post, this.filter) || this.ids.has(post.id)) return false;
+    const newestFirst = this.view.sort === "created" && this.view.order === "desc";
+    if (!newestFirst || !matchesView(post, this.view) || this.ids.has(post.id)) return false;
     this.ids.add(post.id);
     this.posts.unshift(post);
     this.onChange({ type: "prepend", post });
@@ -155,7 +222,7 @@ export class PostsList {
   update(post: Post): void {
     const index = this.posts.findIndex((p) => p.id === post.id);
     if (index < 0) return;
-    if (!matchesFilter(post, this.filter)) {
+    if (!matchesView(post, this.view)) {
       this.remove(post.id);
       return;
     }

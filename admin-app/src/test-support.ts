@@ -12,6 +12,8 @@ export function makePost(id: number, over: Partial<Post> = {}): Post {
     contentType: "image/png",
     size: 1000 + id,
     ownerId: "1",
+    ownerEmail: null,
+    ownerName: null,
     rejectionReason: null,
     rejectionCode: null,
     width: null,

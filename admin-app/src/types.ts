@@ -30,6 +30,9 @@ export type Post = {
   contentType: string;
   size: number;
   ownerId: string;
+  /** Who the owner is, where the caller may see it; absent from older servers. */
+  ownerEmail?: string | null;
+  ownerName?: string | null;
   rejectionReason: string | null;
   /** Stable name of the rejection: `too_many_pixels`, `corrupt`, `not_an_image`, … */
   rejectionCode: string | null;
@@ -47,7 +50,19 @@ export type Post = {
   expiresIn: number | null;
 };
 export type PostPage = { items: Post[]; nextCursor: string | null };
-export type PostQuery = { status?: PostStatus; cursor?: string; limit?: number };
+export type SortKey = "created" | "size" | "filename";
+export type SortOrder = "asc" | "desc";
+export type PostQuery = {
+  status?: PostStatus;
+  cursor?: string;
+  limit?: number;
+  /** A piece of the filename or title, any case. */
+  q?: string;
+  /** A user id or email (admins). */
+  owner?: string;
+  sort?: SortKey;
+  order?: SortOrder;
+};
 export type UploadPhase = "creating" | "uploading" | "checking";
 export type UploadProgress = { uploadId: string; phase: UploadPhase; sent: number; total: number };
 export type Provider = "google" | "github" | "oidc";

@@ -94,16 +94,7 @@ impl ImgupClient {
     }
 
     pub async fn list_posts(&self, token: &str, query: &ListQuery) -> Result<PostPage, AppError> {
-        let mut params: Vec<(&str, String)> = Vec::new();
-        if let Some(status) = query.status {
-            params.push(("status", status.as_str().to_owned()));
-        }
-        if let Some(cursor) = &query.cursor {
-            params.push(("cursor", cursor.clone()));
-        }
-        if let Some(limit) = query.limit {
-            params.push(("limit", limit.to_string()));
-        }
+        let params = query.params();
         Self::json(
             self.http
                 .get(format!("{}/posts", self.api))
@@ -117,6 +108,22 @@ impl ImgupClient {
         Self::json(
             self.http
                 .get(format!("{}/posts/{id}", self.api))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// `PATCH /posts/{id}`: a new title, or none.
+    pub async fn retitle_post(
+        &self,
+        token: &str,
+        id: i64,
+        title: Option<&str>,
+    ) -> Result<Post, AppError> {
+        Self::json(
+            self.http
+                .patch(format!("{}/posts/{id}", self.api))
+                .json(&serde_json::json!({ "title": title }))
                 .bearer_auth(token),
         )
         .await

@@ -98,6 +98,17 @@ pub async fn post_get(state: State<'_, AdminState>, id: i64) -> Result<Post> {
 }
 
 #[tauri::command]
+pub async fn post_retitle(
+    state: State<'_, AdminState>,
+    id: i64,
+    title: Option<String>,
+) -> Result<Post> {
+    let token = state.token()?;
+    let client = state.client();
+    state.after(client.retitle_post(&token, id, title.as_deref()).await)
+}
+
+#[tauri::command]
 pub async fn post_delete(state: State<'_, AdminState>, id: i64) -> Result<()> {
     let token = state.token()?;
     state.after(state.client().delete_post(&token, id).await)

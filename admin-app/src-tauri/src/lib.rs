@@ -38,6 +38,7 @@ pub fn run() {
             commands::policy_get,
             commands::posts_list,
             commands::post_get,
+            commands::post_retitle,
             commands::post_delete,
             commands::post_download,
             commands::post_open_original,

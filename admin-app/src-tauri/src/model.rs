@@ -100,6 +100,11 @@ pub struct Post {
     pub content_type: String,
     pub size: i64,
     pub owner_id: String,
+    /// Who the owner is, where the caller may see it; absent from older servers.
+    #[serde(default)]
+    pub owner_email: Option<String>,
+    #[serde(default)]
+    pub owner_name: Option<String>,
     pub rejection_reason: Option<String>,
     /// A stable name for the rejection (`too_many_pixels`, `corrupt`, …).
     #[serde(default)]
@@ -156,6 +161,71 @@ pub struct ListQuery {
     pub status: Option<PostStatus>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// A piece of the filename or title.
+    pub q: Option<String>,
+    /// A user id or email (admins).
+    pub owner: Option<String>,
+    pub sort: Option<SortKey>,
+    pub order: Option<SortOrder>,
+}
+
+impl ListQuery {
+    /// The query string of `GET /posts`.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let text = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        [
+            ("status", self.status.map(|s| s.as_str().to_owned())),
+            ("cursor", self.cursor.clone()),
+            ("limit", self.limit.map(|l| l.to_string())),
+            ("q", text(&self.q)),
+            ("owner", text(&self.owner)),
+            ("sort", self.sort.map(|s| s.as_str().to_owned())),
+            ("order", self.order.map(|o| o.as_str().to_owned())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name, value)))
+        .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    Created,
+    Size,
+    Filename,
+}
+
+impl SortKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Size => "size",
+            Self::Filename => "filename",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+        }
+    }
 }
 
 /// One file to upload.
@@ -193,6 +263,25 @@ mod tests {
         "filename":"a.png","contentType":"image/png","size":10,"ownerId":"1",
         "rejectionReason":null,"createdAt":"2026-01-01T00:00:00Z",
         "updatedAt":"2026-01-01T00:00:00Z","url":"http://s3/a","expiresIn":900}"#;
+
+    #[test]
+    fn a_list_query_sends_only_what_is_set() {
+        let query: ListQuery = serde_json::from_str(
+            r#"{"q":"  beach ","owner":"","sort":"size","order":"asc","limit":50,"status":"ready"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            query.params(),
+            [
+                ("status", "ready".to_owned()),
+                ("limit", "50".to_owned()),
+                ("q", "beach".to_owned()),
+                ("sort", "size".to_owned()),
+                ("order", "asc".to_owned()),
+            ]
+        );
+        assert!(ListQuery::default().params().is_empty());
+    }
 
     #[test]
     fn posts_and_policies_of_older_servers_still_parse() {

@@ -12,12 +12,14 @@ let reported: unknown[];
 function mount(
   refreshPost = async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` }),
   poll?: { interval?: number; maxInterval?: number; steadyRounds?: number },
+  isAdmin = false,
 ) {
   replies = [];
   opened = [];
   reported = [];
   const view = postsView({
     myId: "1",
+    isAdmin,
     fetchPage: (query) => {
       const reply = deferred<PostPage>();
       replies.push({ query, reply });
@@ -293,3 +295,105 @@ describe("posts grid", () => {
   });
 });
 
+
+describe("finding posts", () => {
+  const type = (id: string, value: string, key = "Enter") => {
+    const input = document.getElementById(id) as HTMLInputElement;
+    input.value = value;
+    input.dispatchEvent(new Event("input"));
+    input.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+  };
+
+  it("names other owners by name or email, never by a bare id when the server knows them", async () => {
+    mount();
+    replies[0]!.reply.resolve({
+      items: [
+        makePost(3, { ownerId: "7", ownerEmail: "grace@example.com", ownerName: "Grace Hopper" }),
+        makePost(2, { ownerId: "8", ownerEmail: "linus@example.com" }),
+        makePost(1, { ownerId: "1", ownerEmail: "me@example.com" }),
+      ],
+      nextCursor: null,
+    });
+    await flush();
+    const [grace, linus, mine] = [...grid().querySelectorAll<HTMLElement>("[data-post-id]")];
+    expect(grace!.textContent).toContain("by Grace Hopper");
+    expect(grace!.querySelector(".owner")!.getAttribute("title")).toBe("grace@example.com");
+    expect(linus!.textContent).toContain("by linus@example.com");
+    expect(mine!.textContent).toContain("by you");
+  });
+
+  it("searches names and titles on the server, and keeps the search across a refresh", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(2), makePost(1)], nextCursor: null });
+    await flush();
+    type("post-search", "  beach ");
+    expect(replies[1]!.query).toEqual({ limit: 50, q: "beach" });
+    expect(cardIds()).toEqual([]);
+    replies[1]!.reply.resolve({ items: [], nextCursor: null });
+    await flush();
+    expect(document.querySelector(".empty")!.textContent).toBe("No posts match the search.");
+    (document.getElementById("refresh-posts") as HTMLButtonElement).click();
+    expect(replies[2]!.query).toEqual({ limit: 50, q: "beach" });
+  });
+
+  it("waits for typing to pause before asking", async () => {
+    vi.useFakeTimers();
+    try {
+      mount();
+      const input = document.getElementById("post-search") as HTMLInputElement;
+      for (const value of ["b", "be", "bea"]) {
+        input.value = value;
+        input.dispatchEvent(new Event("input"));
+        vi.advanceTimersByTime(100);
+      }
+      expect(replies).toHaveLength(1);
+      vi.advanceTimersByTime(250);
+      expect(replies).toHaveLength(2);
+      expect(replies[1]!.query).toEqual({ limit: 50, q: "bea" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("sorts from the menu, with the order the server pages by", async () => {
+    mount();
+    const sort = document.getElementById("post-sort") as HTMLSelectElement;
+    expect([...sort.options].map((o) => o.textContent)).toEqual([
+      "Newest first",
+      "Oldest first",
+      "Largest first",
+      "Smallest first",
+      "Name A–Z",
+      "Name Z–A",
+    ]);
+    sort.value = "largest";
+    sort.dispatchEvent(new Event("change"));
+    expect(replies[1]!.query).toEqual({ limit: 50, sort: "size", order: "desc" });
+    replies[1]!.reply.resolve({ items: [makePost(1)], nextCursor: "next" });
+    await flush();
+    (document.getElementById("load-more") as HTMLButtonElement).click();
+    expect(replies[2]!.query).toEqual({ limit: 50, sort: "size", order: "desc", cursor: "next" });
+    expect(sort.value).toBe("largest");
+  });
+
+  it("offers the owner filter to admins only", async () => {
+    mount();
+    expect(document.getElementById("post-owner")).toBeNull();
+    mount(undefined, undefined, true);
+    type("post-owner", "grace@example.com");
+    expect(replies[1]!.query).toEqual({ limit: 50, owner: "grace@example.com" });
+  });
+
+  it("focuses the search on / unless the user is typing somewhere", () => {
+    mount();
+    const search = document.getElementById("post-search") as HTMLInputElement;
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
+    expect(document.activeElement).toBe(search);
+    search.blur();
+    const other = document.createElement("textarea");
+    document.body.appendChild(other);
+    other.focus();
+    other.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
+    expect(document.activeElement).toBe(other);
+  });
+});

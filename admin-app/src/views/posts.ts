@@ -6,7 +6,7 @@
 import { h, icon } from "../dom";
 import { formatBytes, formatDateTime, formatWhen, typeLabel } from "../format";
 import { averageColor, placeholderUrl, thumbSource } from "../images";
-import { PostsList, STATUS_FILTERS, type PostsChange, type StatusFilter } from "../posts";
+import { PostsList, SORTS, STATUS_FILTERS, sortIdOf, sortOf, type PostsChange, type StatusFilter } from "../posts";
 import { ProcessingPoller } from "../processing";
 import type { Post, PostPage, PostQuery, PostStatus } from "../types";
 
@@ -25,10 +25,14 @@ const EMPTY_TEXT: Record<StatusFilter, string> = {
   rejected: "No rejected posts.",
 };
 
-/** "you" for the signed-in user's own posts. */
-export function ownerText(ownerId: string, myId: string): string {
-  return ownerId === myId ? "you" : `user ${ownerId}`;
+/** "you" for the signed-in user's own posts; otherwise the owner's name or email. */
+export function ownerText(post: Pick<Post, "ownerId" | "ownerEmail" | "ownerName">, myId: string): string {
+  if (post.ownerId === myId) return "you";
+  return post.ownerName || post.ownerEmail || `user ${post.ownerId}`;
 }
+
+/** How long typing pauses before the search (or owner) is sent. */
+export const SEARCH_DEBOUNCE_MS = 250;
 
 export function statusBadge(post: Post): HTMLElement {
   const badge = h("span", { class: `badge badge-${post.status}` }, STATUS_LABEL[post.status] ?? post.status);
@@ -98,7 +102,7 @@ export function renderThumb(post: Post): HTMLElement {
 export function renderCard(post: Post, myId: string, now: Date = new Date()): HTMLLIElement {
   const name = post.title || post.filename;
   const thumb = renderThumb(post);
-  const owner = ownerText(post.ownerId, myId);
+  const owner = ownerText(post, myId);
   const status = (STATUS_LABEL[post.status] ?? post.status).toLowerCase();
   return h(
     "li",
@@ -115,7 +119,12 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
       "div",
       { class: "card-body" },
       h("p", { class: "card-title", title: post.filename }, name),
-      h("p", { class: "card-meta" }, statusBadge(post), h("span", { class: owner === "you" ? "owner owner-you" : "owner" }, `by ${owner}`)),
+      h(
+        "p",
+        { class: "card-meta" },
+        statusBadge(post),
+        h("span", { class: owner === "you" ? "owner owner-you" : "owner", title: post.ownerEmail ?? "" }, `by ${owner}`),
+      ),
       h(
         "p",
         { class: "card-meta muted" },
@@ -131,6 +140,8 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
 
 export type PostsViewDeps = {
   myId: string;
+  /** Admins see everyone's posts and may filter them by owner. */
+  isAdmin?: boolean;
   fetchPage: (query: PostQuery) => Promise<PostPage>;
   /** A fresh post (fresh presigned URL), for a thumbnail whose link expired. */
   refreshPost: (id: number) => Promise<Post>;
@@ -168,6 +179,33 @@ export function postsView(deps: PostsViewDeps): PostsView {
   );
   const filter = h("div", { id: "status-filter", class: "segmented", role: "group", "aria-label": "Show posts" }, ...filterButtons);
   const refresh = h("button", { type: "button", class: "button", id: "refresh-posts" }, icon("refresh"), "Refresh");
+  const search = h("input", {
+    type: "search",
+    id: "post-search",
+    class: "input search-input",
+    placeholder: "Search names and titles  ( / )",
+    "aria-label": "Search posts by filename or title",
+    "aria-keyshortcuts": "/",
+    autocomplete: "off",
+    spellcheck: "false",
+    maxlength: 200,
+  });
+  const sortSelect = h(
+    "select",
+    { id: "post-sort", class: "input", "aria-label": "Sort posts" },
+    ...SORTS.map((s) => h("option", { value: s.id }, s.label)),
+  );
+  const ownerInput = deps.isAdmin
+    ? h("input", {
+        type: "search",
+        id: "post-owner",
+        class: "input owner-input",
+        placeholder: "Owner email or id",
+        "aria-label": "Show only the posts of this owner (email or user id)",
+        autocomplete: "off",
+        spellcheck: "false",
+      })
+    : null;
 
   let lastError: unknown = null;
 
@@ -245,7 +283,9 @@ export function postsView(deps: PostsViewDeps): PostsView {
     else statusLine.textContent = `${s.count} ${s.count === 1 ? "post" : "posts"}${s.exhausted ? "" : " so far"}`;
 
     empty.hidden = !(s.loadedOnce && s.exhausted && s.count === 0);
-    empty.querySelector("p")!.textContent = EMPTY_TEXT[s.filter];
+    const narrowed = s.view.q.trim() || s.view.owner.trim();
+    empty.querySelector("p")!.textContent = narrowed ? "No posts match the search." : EMPTY_TEXT[s.filter];
+    sortSelect.value = sortIdOf(s.view);
 
     loadMore.hidden = s.exhausted || (!s.loadedOnce && !failed);
     loadMore.disabled = s.loading;
@@ -274,6 +314,36 @@ export function postsView(deps: PostsViewDeps): PostsView {
     if (button) void list.setFilter(button.dataset.filter as StatusFilter);
   });
   refresh.addEventListener("click", () => void list.reload());
+  const debounced = (input: HTMLInputElement, apply: (value: string) => void) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => apply(input.value), SEARCH_DEBOUNCE_MS);
+    });
+    // Enter (or the clear button of a search field) applies at once.
+    input.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      clearTimeout(timer);
+      apply(input.value);
+    });
+    input.addEventListener("search", () => {
+      clearTimeout(timer);
+      apply(input.value);
+    });
+  };
+  debounced(search, (q) => void list.setView({ q }));
+  if (ownerInput) debounced(ownerInput, (owner) => void list.setView({ owner }));
+  sortSelect.addEventListener("change", () => void list.setView(sortOf(sortSelect.value)));
+  // "/" anywhere but in a text field focuses the search, as on most sites.
+  const slash = (event: KeyboardEvent) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target as HTMLElement | null;
+    if (target?.closest("input, textarea, select, [contenteditable='true'], dialog")) return;
+    event.preventDefault();
+    search.focus();
+    search.select();
+  };
+  document.addEventListener("keydown", slash);
   loadMore.addEventListener("click", () => void list.loadMore());
 
   const openFrom = (target: EventTarget | null) => {
@@ -317,6 +387,9 @@ export function postsView(deps: PostsViewDeps): PostsView {
       h("h1", { id: "posts-title", class: "toolbar-title" }, "Posts"),
       filter,
       h("div", { class: "toolbar-spacer" }),
+      search,
+      ownerInput,
+      sortSelect,
       refresh,
       ...(deps.toolbarExtras ?? []),
     ),
@@ -336,6 +409,7 @@ export function postsView(deps: PostsViewDeps): PostsView {
     card: (id) => cards.get(id),
     poller,
     destroy() {
+      document.removeEventListener("keydown", slash);
       observer?.disconnect();
       poller.stop();
     },

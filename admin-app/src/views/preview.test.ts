@@ -183,3 +183,66 @@ describe("preview", () => {
     expect($(".preview-status")!.textContent).toBe("Couldn't open the original in your browser (cannot open the browser: no xdg-open).");
   });
 });
+
+describe("preview titles", () => {
+  const key = (el: Element, k: string) => el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+
+  it("edits the title in place: Enter saves through the API, the card hears of it", async () => {
+    const retitle = vi.fn(async (id: number, title: string | null) => makePost(id, { ...post, title }));
+    const d = deps({ retitle });
+    openPreview(post, d);
+    await flush();
+    $("#edit-title")!.click();
+    const input = $("#title-input") as HTMLInputElement;
+    expect(input.hidden).toBe(false);
+    expect(input.value).toBe("Cat");
+    expect(document.activeElement).toBe(input);
+    input.value = "  Grumpy cat ";
+    key(input, "Enter");
+    await flush();
+    expect(retitle).toHaveBeenCalledWith(7, "Grumpy cat");
+    expect($("#preview-title")!.textContent).toBe("Grumpy cat");
+    expect(input.hidden).toBe(true);
+    expect(d.onUpdated).toHaveBeenLastCalledWith(expect.objectContaining({ title: "Grumpy cat" }));
+    expect($("#preview")!.textContent).toContain("Title saved.");
+  });
+
+  it("an empty title clears it; Esc leaves the field and keeps the dialog open", async () => {
+    const retitle = vi.fn(async (id: number, title: string | null) => makePost(id, { ...post, title }));
+    openPreview(post, deps({ retitle }));
+    await flush();
+    $("#edit-title")!.click();
+    const input = $("#title-input") as HTMLInputElement;
+    key(input, "Escape");
+    expect($("#preview")).not.toBeNull();
+    expect(input.hidden).toBe(true);
+    expect(retitle).not.toHaveBeenCalled();
+    $("#edit-title")!.click();
+    input.value = "   ";
+    key(input, "Enter");
+    await flush();
+    expect(retitle).toHaveBeenCalledWith(7, null);
+    expect($("#preview-title")!.textContent).toBe("cat.png");
+  });
+
+  it("says why a title was refused and keeps the field", async () => {
+    const retitle = vi.fn(async () => {
+      throw { kind: "invalidInput", message: "title is longer than 200 characters" };
+    });
+    openPreview(post, deps({ retitle }));
+    await flush();
+    $("#edit-title")!.click();
+    const input = $("#title-input") as HTMLInputElement;
+    input.value = "x";
+    key(input, "Enter");
+    await flush();
+    expect(input.hidden).toBe(false);
+    expect($(".preview-status")!.dataset.kind).toBe("error");
+    expect($(".preview-status")!.textContent).toContain("200 characters");
+  });
+
+  it("offers no editing without the command", () => {
+    openPreview(post, deps());
+    expect($("#edit-title")!.hidden).toBe(true);
+  });
+});

@@ -18,8 +18,10 @@ export type PreviewDeps = {
   /** Opens the full-size original in the system browser. */
   openOriginal: (id: number) => Promise<unknown>;
   remove: (id: number) => Promise<unknown>;
+  /** A new title (`null` clears it); answers the post. Without it, titles cannot be edited here. */
+  retitle?: (id: number, title: string | null) => Promise<Post>;
   /** Words for an error of that action. */
-  describe: (error: unknown, action: "preview" | "download" | "delete" | "openOriginal") => string;
+  describe: (error: unknown, action: "preview" | "download" | "delete" | "openOriginal" | "retitle") => string;
   /** Session expired: the app goes back to sign-in. */
   onUnauthorized: (error: unknown) => void;
   onUpdated: (post: Post) => void;
@@ -32,14 +34,16 @@ export function deleteQuestion(post: Post): string {
   return `Delete ${post.filename}? This removes the image for good.`;
 }
 
+/** Longest title the API takes. */
+export const MAX_TITLE_CHARS = 200;
+
 function metaRows(post: Post, myId: string): HTMLElement {
   const rows: [string, Node | string][] = [
-    ["Title", post.title ?? "—"],
-    ["Filename", post.filename],
+    ...(post.title ? [["Filename", post.filename] as [string, string]] : []),
     ["Type", `${typeLabel(post.contentType)} (${post.contentType})`],
     ["Size", `${formatBytes(post.size)} (${post.size.toLocaleString("en-US")} bytes)`],
     ["Dimensions", h("span", { id: "preview-dimensions" }, dimensionsText(post) ?? "—")],
-    ["Owner", ownerText(post.ownerId, myId)],
+    ["Owner", ownerText(post, myId)],
     ["Status", statusBadge(post)],
     ["Created", formatDateTime(post.createdAt)],
     ["Updated", formatDateTime(post.updatedAt)],
@@ -48,7 +52,7 @@ function metaRows(post: Post, myId: string): HTMLElement {
   if (post.status === "rejected") {
     const reason = post.rejectionReason ?? "No reason given";
     const why = post.rejectionCode ? h("span", null, reason, " ", h("code", { class: "muted" }, post.rejectionCode)) : reason;
-    rows.splice(7, 0, ["Why rejected", why]);
+    rows.splice(rows.length - 3, 0, ["Why rejected", why]);
   }
   return h("dl", { class: "meta" }, ...rows.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)]));
 }
@@ -61,6 +65,21 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
   const meta = h("div", { class: "preview-meta" }, metaRows(post, deps.myId));
   const status = h("p", { class: "preview-status", role: "status" });
   const close = h("button", { type: "button", class: "icon-button", id: "preview-close", "aria-label": "Close preview", title: "Close (Esc)" }, icon("close"));
+  const edit = h(
+    "button",
+    { type: "button", class: "icon-button", id: "edit-title", "aria-label": "Edit title", title: "Edit title", hidden: !deps.retitle },
+    icon("pencil"),
+  );
+  const titleInput = h("input", {
+    type: "text",
+    id: "title-input",
+    class: "title-input",
+    maxlength: MAX_TITLE_CHARS,
+    "aria-label": "Title (empty for none)",
+    placeholder: "No title: the filename is shown",
+    title: "Enter saves, Esc cancels",
+    hidden: true,
+  });
   const download = h("button", { type: "button", class: "button", id: "download-post" }, icon("download"), "Download");
   const original = h(
     "button",
@@ -114,10 +133,17 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     className: "modal-preview",
     labelledBy: "preview-title",
     content: [
-      h("div", { class: "modal-head" }, title, close),
+      h("div", { class: "modal-head" }, title, titleInput, edit, close),
       h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, del))),
     ],
     initialFocus: () => close,
+    // Esc while the title is being edited leaves the field, not the dialog.
+    canDismiss: () => {
+      if (titleInput.hidden) return true;
+      stopEditing();
+      edit.focus();
+      return false;
+    },
     onClose: deps.onClosed,
   });
   close.addEventListener("click", () => modal.close());
@@ -126,7 +152,7 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     (fresh) => {
       if (!modal.isOpen()) return;
       post = fresh;
-      title.textContent = fresh.title || fresh.filename;
+      if (titleInput.hidden) showTitle(fresh);
       showImage(fresh);
       meta.replaceChildren(metaRows(fresh, deps.myId));
       download.disabled = fresh.status !== "ready";
@@ -145,6 +171,55 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
       }
     },
   );
+
+  const showTitle = (p: Post) => {
+    title.textContent = p.title || p.filename;
+    image.alt = p.title || p.filename;
+  };
+  const stopEditing = () => {
+    titleInput.hidden = true;
+    title.hidden = false;
+    edit.hidden = !deps.retitle;
+  };
+  edit.addEventListener("click", () => {
+    titleInput.value = post.title ?? "";
+    title.hidden = true;
+    edit.hidden = true;
+    titleInput.hidden = false;
+    titleInput.focus();
+    titleInput.select();
+  });
+  let saving = false;
+  const saveTitle = async () => {
+    if (saving || !deps.retitle) return;
+    const wanted = titleInput.value.trim() || null;
+    if (wanted === (post.title ?? null)) return stopEditing();
+    saving = true;
+    titleInput.disabled = true;
+    try {
+      const fresh = await deps.retitle(post.id, wanted);
+      post = fresh;
+      showTitle(fresh);
+      meta.replaceChildren(metaRows(fresh, deps.myId));
+      stopEditing();
+      setStatus(wanted ? "Title saved." : "Title removed.");
+      deps.onUpdated(fresh);
+      edit.focus();
+    } catch (error) {
+      if (isKind(error, "unauthorized")) return deps.onUnauthorized(error);
+      setStatus(deps.describe(error, "retitle"), "error");
+      titleInput.focus();
+    } finally {
+      saving = false;
+      titleInput.disabled = false;
+    }
+  };
+  titleInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      void saveTitle();
+    }
+  });
 
   original.addEventListener("click", async () => {
     original.disabled = true;
