@@ -292,6 +292,9 @@ async fn postgres_pages_come_from_an_index(pool: PgPool) {
         "ORDER BY lower(filename), id",
         "AND user_id = '7' ORDER BY size_bytes, id",
         "AND user_id = '7' ORDER BY lower(filename) DESC, id DESC",
+        // an owner named by email, as `owner=` sends it
+        "AND user_id = (SELECT CAST(users.id AS TEXT) FROM users \
+         WHERE lower(users.email) = lower('Ada@example.com')) ORDER BY lower(filename), id",
     ];
     for tail in plans {
         let sql = format!("EXPLAIN SELECT id FROM posts WHERE TRUE {tail} LIMIT 50");

@@ -118,8 +118,10 @@ pub(super) fn select(query: &ListQuery) -> (String, Vec<Arg>) {
             bind(&mut sql, Arg::Text(id.clone()));
         }
         Some(OwnerFilter::Email(email)) => {
+            // A scalar subquery (emails are unique), so the planner knows it
+            // is one owner and walks that owner's index.
             sql.push_str(
-                " AND user_id IN (SELECT CAST(users.id AS TEXT) FROM users WHERE lower(users.email) = lower(",
+                " AND user_id = (SELECT CAST(users.id AS TEXT) FROM users WHERE lower(users.email) = lower(",
             );
             bind(&mut sql, Arg::Text(email.clone()));
             sql.push_str("))");
