@@ -2,12 +2,15 @@
 WebKitWebDriver under Xvfb) against real services (`imgup dev`): sign in with
 a development token (as an admin, with a second user's posts present), upload
 a real image, see it ready with its thumbnail (the `thumb` variant, not the
-original), find posts by search and by owner, preview it (the `medium`
-variant, with its dimensions), retitle it, download it, delete it.
+original), find posts by search, owner and sort, see the usage and the
+library's totals, disable the other user (whose sign-in is then refused),
+preview the image (the `medium` variant, with its dimensions), retitle it,
+download it, delete it.
 Screenshots of each screen go to $SCREENSHOTS."""
 
 import json
 import os
+import urllib.error
 import urllib.request
 import subprocess
 import sys
@@ -51,6 +54,12 @@ def seed_other_user():
                     {"filename": name, "contentType": "image/png", "size": 1234})
         ids.append(post["id"])
     return token, ids
+
+
+def row_disabled(driver, email):
+    rows = driver.find_elements(
+        By.XPATH, f'//table[@id="people-table"]//tr[.//*[@class="person-email" and text()="{email}"]]')
+    return bool(rows) and rows[0].get_attribute("data-disabled") == "true"
 
 
 def cards(driver):
@@ -99,7 +108,7 @@ def main():
     # The app runs on this machine: hand WebKit the path, not an upload.
     driver.file_detector = UselessFileDetector()
     wait = WebDriverWait(driver, 30)
-    other_token, other_ids = seed_other_user()
+    _, other_ids = seed_other_user()
     try:
         email = wait.until(EC.element_to_be_clickable((By.ID, "test-token-email")))
         # Errors the page does not show are reported with a failure.
@@ -108,6 +117,10 @@ def main():
             "addEventListener('error', (e) => window.__errors.push(String(e.message)));"
             "addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason?.message ?? e.reason)));")
         print(f"usable window after {time.monotonic() - started:.2f} s (incl. WebDriver session)")
+        # `imgup dev` configures no OAuth provider: none is offered, the test token is.
+        offered = [b.get_attribute("data-provider") for b in driver.find_elements(By.CSS_SELECTOR, ".providers button")
+                   if b.is_displayed()]
+        assert offered == [], f"providers offered that the server has not configured: {offered}"
         time.sleep(0.3)
         shot("1-sign-in")
 
@@ -174,6 +187,34 @@ def main():
             raise AssertionError(f"sorted by name, descending: {card_titles(driver, in_order=True)}")
         sort.find_element(By.CSS_SELECTOR, 'option[value="newest"]').click()
         search(driver, wait, "post-owner", "", everything)
+
+        # Usage: the admin's own (no quota for admins) and the library's totals.
+        driver.find_element(By.ID, "open-usage").click()
+        total = wait.until(EC.visibility_of_element_located((By.ID, "stats-total")))
+        assert total.text.startswith(f"{len(everything)} posts"), total.text
+        mine = driver.find_element(By.ID, "usage-posts").text
+        assert mine == "1 post (no limit)", mine
+        time.sleep(0.3)
+        shot("8-usage")
+        driver.find_element(By.ID, "usage-close").click()
+        wait.until(EC.invisibility_of_element_located((By.ID, "usage")))
+
+        # People: disable the other user; their next sign-in is refused.
+        driver.find_element(By.ID, "open-people").click()
+        row = wait.until(EC.presence_of_element_located(
+            (By.XPATH, f'//table[@id="people-table"]//tr[.//*[@class="person-email" and text()="{OTHER}"]]')))
+        row.find_element(By.CSS_SELECTOR, '[data-action="disable"]').click()
+        wait.until(EC.element_to_be_clickable((By.ID, "confirm-person"))).click()
+        wait.until(lambda d: row_disabled(d, OTHER))
+        time.sleep(0.3)
+        shot("9-people")
+        try:
+            call("POST", f"{os.environ['IMGUP_AUTH_URL']}/auth/oauth/test-token?email={OTHER}")
+            raise AssertionError("a disabled user still got a token")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 403, refused.code
+        driver.find_element(By.ID, "people-close").click()
+        wait.until(EC.invisibility_of_element_located((By.ID, "people")))
         card = driver.find_element(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
 
         # Dark, chosen in Settings, really restyles the page; then back to the system's.
@@ -255,7 +296,7 @@ def main():
     finally:
         driver.quit()
         for post in other_ids:
-            call("DELETE", f"{os.environ['IMGUP_API_URL']}/posts/{post}", other_token)
+            call("DELETE", f"{os.environ['IMGUP_API_URL']}/posts/{post}", os.environ["ADMIN_TOKEN"])
 
 
 if __name__ == "__main__":

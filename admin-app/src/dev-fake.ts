@@ -69,6 +69,10 @@ export function createFakeTransport(): Transport {
   let session: Session | null = stored ? (JSON.parse(stored) as Session) : null;
   const me = 1;
   let posts = seed(me);
+  const people = [
+    { id: me, email: "ada@example.com", name: "Ada Lovelace", role: "admin", storedRole: "user", adminByEmail: true, disabled: false, createdAt: new Date(Date.now() - 90 * 86400_000).toISOString(), lastSignInAt: new Date().toISOString() },
+    { id: me + 1, email: "grace@example.com", name: "Grace Hopper", role: "user", storedRole: "user", adminByEmail: false, disabled: false, createdAt: new Date(Date.now() - 40 * 86400_000).toISOString(), lastSignInAt: new Date(Date.now() - 3 * 86400_000).toISOString() },
+  ];
   let nextId = 1000;
   let cancelSignIn: (() => void) | null = null;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
@@ -96,6 +100,39 @@ export function createFakeTransport(): Transport {
       case "settings_save":
         settings = a.settings as Settings;
         return settings;
+      case "usage_get":
+        needSession();
+        return { posts: posts.filter((p) => p.ownerId === String(me)).length, bytes: 123_456_789, maxPosts: null, maxBytes: null };
+      case "stats_get": {
+        needSession();
+        const sum = (list: Post[]) => ({ posts: list.length, bytes: list.reduce((n, p) => n + p.size, 0) });
+        const statuses = ["pending", "processing", "ready", "rejected"] as const;
+        return {
+          total: sum(posts),
+          byStatus: statuses.map((status) => ({ status, ...sum(posts.filter((p) => p.status === status)) })),
+          topOwners: [String(me), String(me + 1)].map((ownerId) => ({
+            ownerId,
+            ownerEmail: ownerId === String(me) ? "ada@example.com" : "grace@example.com",
+            ownerName: ownerId === String(me) ? "Ada Lovelace" : "Grace Hopper",
+            ...sum(posts.filter((p) => p.ownerId === ownerId)),
+          })),
+          perDay: [{ day: new Date().toISOString().slice(0, 10), ...sum(posts.slice(0, 7)) }],
+        };
+      }
+      case "people_list":
+        needSession();
+        return { users: people, nextCursor: null };
+      case "person_update": {
+        needSession();
+        const person = people.find((p) => p.id === Number(a.id));
+        if (!person) throw fail("notFound", "no such user");
+        const change = a.change as { role?: "user" | "admin"; disabled?: boolean };
+        if (change.role) Object.assign(person, { role: change.role, storedRole: change.role });
+        if (change.disabled !== undefined) person.disabled = change.disabled;
+        return person;
+      }
+      case "sign_in_options":
+        return { providers: ["google", "github", "oidc"], testToken: true };
       case "session_current":
         return session;
       case "sign_in_test_token": {

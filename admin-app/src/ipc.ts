@@ -6,6 +6,10 @@ import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/cor
 import { listen } from "@tauri-apps/api/event";
 import { toUiError } from "./errors";
 import type {
+  LibraryStats,
+  PeoplePage,
+  Person,
+  PersonChange,
   Policy,
   Post,
   PostPage,
@@ -13,7 +17,9 @@ import type {
   Provider,
   Session,
   Settings,
+  SignInOptions,
   UploadProgress,
+  Usage,
 } from "./types";
 
 /** How commands reach the backend: Tauri's IPC, or the browser-preview fake. */
@@ -74,11 +80,16 @@ async function call<T>(cmd: string, args?: InvokeArgs, options?: InvokeOptions):
 export const settingsGet = () => call<Settings>("settings_get");
 export const settingsSave = (settings: Settings) => call<Settings>("settings_save", { settings });
 export const sessionCurrent = () => call<Session | null>("session_current");
+export const signInOptions = () => call<SignInOptions>("sign_in_options");
 export const signInTestToken = (email: string) => call<Session>("sign_in_test_token", { email });
 export const signInBrowser = (provider: Provider) => call<Session>("sign_in_browser", { provider });
 export const signInCancel = () => call<null>("sign_in_cancel");
 export const signOut = () => call<null>("sign_out");
 export const policyGet = () => call<Policy>("policy_get");
+export const usageGet = () => call<Usage>("usage_get");
+export const statsGet = (top?: number) => call<LibraryStats>("stats_get", top === undefined ? {} : { top });
+export const peopleList = (cursor: string | null) => call<PeoplePage>("people_list", cursor ? { cursor } : {});
+export const personUpdate = (id: number, change: PersonChange) => call<Person>("person_update", { id, change });
 
 export function postsList(query: PostQuery): Promise<PostPage> {
   // Only the keys that are set: `status: undefined` must not reach serde as null.

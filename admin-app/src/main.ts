@@ -8,6 +8,8 @@ import { applyTheme, loadTheme } from "./theme";
 import type { Policy, Post, Session, Settings } from "./types";
 import { mountBanner, mountToast } from "./views/banner";
 import { headerView } from "./views/header";
+import { openPeople } from "./views/people";
+import { openUsage } from "./views/usage";
 import { closeAllModals } from "./views/modal";
 import { postsView, type PostsView } from "./views/posts";
 import { openPreview } from "./views/preview";
@@ -78,6 +80,7 @@ function showSignIn(): void {
   show(() =>
     signInView({
       settings,
+      loadOptions: ipc.signInOptions,
       signInBrowser: ipc.signInBrowser,
       signInCancel: ipc.signInCancel,
       signInTestToken: ipc.signInTestToken,
@@ -151,6 +154,26 @@ function showApp(session: Session): void {
     const header = headerView({
       session,
       openSettings,
+      openUsage: () =>
+        openUsage({
+          isAdmin: session.user.role === "admin",
+          getUsage: ipc.usageGet,
+          getStats: ipc.statsGet,
+          describe: (e) => describeError(e, errorContext("load")),
+          onUnauthorized: expire,
+        }),
+      openPeople:
+        session.user.role === "admin"
+          ? () =>
+              openPeople({
+                myId: session.user.userId,
+                list: ipc.peopleList,
+                update: ipc.personUpdate,
+                getStats: () => ipc.statsGet(100),
+                describe: (e) => describeError(e, errorContext("load")),
+                onUnauthorized: expire,
+              })
+          : undefined,
       signOut: async () => {
         try {
           await ipc.signOut();

@@ -66,6 +66,8 @@ export type PostQuery = {
 export type UploadPhase = "creating" | "uploading" | "checking";
 export type UploadProgress = { uploadId: string; phase: UploadPhase; sent: number; total: number };
 export type Provider = "google" | "github" | "oidc";
+/** `GET /auth/providers`: what the auth service offers. */
+export type SignInOptions = { providers: string[]; testToken: boolean };
 
 export const ERROR_KINDS = [
   "unauthorized",
@@ -84,3 +86,31 @@ export const ERROR_KINDS = [
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 /** What every command rejects with. */
 export type AppError = { kind: ErrorKind; message: string };
+
+/** `GET /usage`: the caller's own posts and bytes; a max absent is unlimited. */
+export type Usage = { posts: number; bytes: number; maxPosts: number | null; maxBytes: number | null };
+export type Totals = { posts: number; bytes: number };
+/** `GET /stats` (admins). */
+export type LibraryStats = {
+  total: Totals;
+  byStatus: ({ status: PostStatus } & Totals)[];
+  topOwners: ({ ownerId: string; ownerEmail: string | null; ownerName: string | null } & Totals)[];
+  perDay: ({ day: string } & Totals)[];
+};
+/** One person, as `GET /auth/users` lists them (admins). */
+export type Person = {
+  id: number;
+  email: string;
+  name: string | null;
+  /** The role their tokens carry. */
+  role: Role;
+  /** The role an admin set; `role` is admin regardless when `adminByEmail`. */
+  storedRole: Role;
+  /** Their email is in the server's `ADMIN_EMAILS`. */
+  adminByEmail: boolean;
+  disabled: boolean;
+  createdAt: string;
+  lastSignInAt: string | null;
+};
+export type PeoplePage = { users: Person[]; nextCursor: string | null };
+export type PersonChange = { role?: Role; disabled?: boolean };

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, ErrorKind};
 use crate::model::{
-    CreatedPost, ListQuery, NewUpload, Policy, Post, PostPage, TokenGrant, UploadPhase,
-    UploadProgress, User,
+    CreatedPost, LibraryStats, ListQuery, NewUpload, PeoplePage, PersonChange, Policy, Post,
+    PostPage, SignInOptions, TokenGrant, UploadPhase, UploadProgress, Usage, User,
 };
 use crate::settings::Settings;
 
@@ -84,6 +84,66 @@ impl ImgupClient {
         Self::json(
             self.http
                 .get(format!("{}/auth/me", self.auth))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// `GET /auth/providers`: the sign-in providers configured, and whether
+    /// test tokens are open.
+    pub async fn providers(&self) -> Result<SignInOptions, AppError> {
+        Self::json(self.http.get(format!("{}/auth/providers", self.auth))).await
+    }
+
+    pub async fn usage(&self, token: &str) -> Result<Usage, AppError> {
+        Self::json(
+            self.http
+                .get(format!("{}/usage", self.api))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn stats(&self, token: &str, top: Option<u32>) -> Result<LibraryStats, AppError> {
+        let query: Vec<(&str, String)> = top
+            .map(|top| ("top", top.to_string()))
+            .into_iter()
+            .collect();
+        Self::json(
+            self.http
+                .get(format!("{}/stats", self.api))
+                .query(&query)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// `GET /auth/users` (admins), a page after `cursor`.
+    pub async fn people(&self, token: &str, cursor: Option<&str>) -> Result<PeoplePage, AppError> {
+        let mut query = vec![("limit", "100")];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        Self::json(
+            self.http
+                .get(format!("{}/auth/users", self.auth))
+                .query(&query)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// `PATCH /auth/users/{id}` (admins): a role, disabled or enabled.
+    pub async fn update_person(
+        &self,
+        token: &str,
+        id: i64,
+        change: &PersonChange,
+    ) -> Result<serde_json::Value, AppError> {
+        Self::json(
+            self.http
+                .patch(format!("{}/auth/users/{id}", self.auth))
+                .json(change)
                 .bearer_auth(token),
         )
         .await

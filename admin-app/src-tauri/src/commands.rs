@@ -8,7 +8,10 @@ use tauri_plugin_opener::OpenerExt;
 use tokio::sync::oneshot;
 
 use crate::error::{AppError, ErrorKind};
-use crate::model::{ListQuery, NewUpload, Policy, Post, PostPage, Session};
+use crate::model::{
+    LibraryStats, ListQuery, NewUpload, PeoplePage, PersonChange, Policy, Post, PostPage, Session,
+    SignInOptions, Usage,
+};
 use crate::session::AdminState;
 use crate::settings::Settings;
 use crate::sign_in::LoopbackSignIn;
@@ -78,6 +81,46 @@ pub fn sign_in_cancel(state: State<'_, AdminState>) {
 #[tauri::command]
 pub fn sign_out(state: State<'_, AdminState>) -> Result<()> {
     state.sign_out()
+}
+
+/// How one can sign in; needs no session.
+#[tauri::command]
+pub async fn sign_in_options(state: State<'_, AdminState>) -> Result<SignInOptions> {
+    state.client().providers().await
+}
+
+#[tauri::command]
+pub async fn usage_get(state: State<'_, AdminState>) -> Result<Usage> {
+    let token = state.token()?;
+    state.after(state.client().usage(&token).await)
+}
+
+/// The library's totals (admins; others get `forbidden`); `top` owners.
+#[tauri::command]
+pub async fn stats_get(state: State<'_, AdminState>, top: Option<u32>) -> Result<LibraryStats> {
+    let token = state.token()?;
+    state.after(state.client().stats(&token, top).await)
+}
+
+/// Everyone who signed in (admins), a page after `cursor`.
+#[tauri::command]
+pub async fn people_list(
+    state: State<'_, AdminState>,
+    cursor: Option<String>,
+) -> Result<PeoplePage> {
+    let token = state.token()?;
+    state.after(state.client().people(&token, cursor.as_deref()).await)
+}
+
+/// Promote, demote, disable or enable someone (admins); answers the person.
+#[tauri::command]
+pub async fn person_update(
+    state: State<'_, AdminState>,
+    id: i64,
+    change: PersonChange,
+) -> Result<serde_json::Value> {
+    let token = state.token()?;
+    state.after(state.client().update_person(&token, id, &change).await)
 }
 
 #[tauri::command]

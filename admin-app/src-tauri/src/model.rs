@@ -37,6 +37,42 @@ pub struct Session {
     pub token_store: TokenPlace,
 }
 
+/// `GET /auth/providers`: how one can sign in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInOptions {
+    /// `google`, `github`, `oidc`: only those the auth service has configured.
+    pub providers: Vec<String>,
+    /// Whether `POST /auth/oauth/test-token` is open (a development deployment).
+    pub test_token: bool,
+}
+
+/// `GET /usage`: the caller's posts and bytes against the quotas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub posts: u64,
+    pub bytes: u64,
+    /// Absent: unlimited (and for admins).
+    pub max_posts: Option<u64>,
+    pub max_bytes: Option<u64>,
+}
+
+/// `GET /stats` (admins), passed to the UI as the API sends it.
+pub type LibraryStats = serde_json::Value;
+
+/// `GET /auth/users` (admins): `{users: [...], nextCursor}`, passed through.
+pub type PeoplePage = serde_json::Value;
+
+/// `PATCH /auth/users/{id}`: what to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PersonChange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+}
+
 /// A token from `POST /auth/oauth/test-token` or `POST /auth/oauth/token`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenGrant {

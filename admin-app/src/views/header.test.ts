@@ -26,3 +26,13 @@ describe("header", () => {
     expect(body.textContent).toContain("Saved in a private file (no system keyring found)");
   });
 });
+
+describe("header actions", () => {
+  it("offers Usage when the app gives it", () => {
+    let opened = 0;
+    const session: Session = { user: { userId: 1, email: "a@b.c", name: null, role: "user" }, tokenStore: "file" };
+    document.body.replaceChildren(headerView({ session, openSettings: () => {}, openUsage: () => (opened += 1), signOut: async () => {} }));
+    (document.getElementById("open-usage") as HTMLButtonElement).click();
+    expect(opened).toBe(1);
+  });
+});

@@ -10,6 +10,10 @@ export function tokenStoreText(store: TokenStore): string {
 export type HeaderDeps = {
   session: Session;
   openSettings: () => void;
+  /** The Usage dialog; without it, no button. */
+  openUsage?: () => void;
+  /** The People dialog (admins); without it, no button. */
+  openPeople?: () => void;
   signOut: () => Promise<void>;
 };
 
@@ -49,6 +53,12 @@ export function headerView(deps: HeaderDeps): HTMLElement {
     h(
       "div",
       { class: "header-actions" },
+      deps.openPeople
+        ? h("button", { type: "button", class: "button", id: "open-people", onclick: () => deps.openPeople?.() }, "People")
+        : null,
+      deps.openUsage
+        ? h("button", { type: "button", class: "button", id: "open-usage", onclick: () => deps.openUsage?.() }, "Usage")
+        : null,
       h(
         "button",
         { type: "button", class: "button", id: "open-settings", onclick: () => deps.openSettings() },

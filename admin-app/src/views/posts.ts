@@ -183,7 +183,7 @@ export function postsView(deps: PostsViewDeps): PostsView {
     type: "search",
     id: "post-search",
     class: "input search-input",
-    placeholder: "Search names and titles  ( / )",
+    placeholder: "Search   /",
     "aria-label": "Search posts by filename or title",
     "aria-keyshortcuts": "/",
     autocomplete: "off",

@@ -10,6 +10,7 @@ const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySe
 function mount(over: Partial<SignInDeps> = {}) {
   const deps: SignInDeps = {
     settings: { apiUrl: "http://localhost:8080", authUrl: "http://localhost:8001" },
+    loadOptions: async () => ({ providers: ["google", "github", "oidc"], testToken: true }),
     signInBrowser: async () => session,
     signInCancel: async () => null,
     signInTestToken: async () => session,
@@ -27,9 +28,10 @@ function mount(over: Partial<SignInDeps> = {}) {
 beforeEach(() => document.body.replaceChildren());
 
 describe("sign-in", () => {
-  it("offers Google, GitHub and OIDC, the test-token form and server settings", () => {
+  it("offers Google, GitHub and OIDC, the test-token form and server settings", async () => {
     const { deps } = mount();
-    const labels = [...document.querySelectorAll(".providers button")].map((b) => b.textContent);
+    await flush();
+    const labels = [...document.querySelectorAll<HTMLElement>(".providers button")].filter((b) => !b.hidden).map((b) => b.textContent);
     expect(labels).toEqual(["Sign in with Google", "Sign in with GitHub", "Sign in with OIDC"]);
     expect($("#test-token-email")).not.toBeNull();
     expect(document.body.textContent).toContain("Development: test token");
@@ -83,5 +85,68 @@ describe("sign-in", () => {
     await flush();
     expect(signInBrowser).toHaveBeenCalledWith("oidc");
     expect(deps.onSignedIn).toHaveBeenCalledWith(session);
+  });
+});
+
+describe("sign-in offers only what the auth service has", () => {
+  const shown = () =>
+    [...document.querySelectorAll<HTMLElement>(".providers button")].filter((b) => !b.hidden).map((b) => b.dataset.provider);
+
+  it("shows nothing to click until the auth service has said", () => {
+    mount({ loadOptions: () => new Promise(() => {}) });
+    expect(shown()).toEqual([]);
+    expect($("form.test-token").hidden).toBe(true);
+    expect($("#sign-in-options").textContent).toBe("Checking how you can sign in…");
+  });
+
+  it("offers the configured providers only, and no test token in production", async () => {
+    mount({ loadOptions: async () => ({ providers: ["github"], testToken: false }) });
+    await flush();
+    expect(shown()).toEqual(["github"]);
+    expect($("form.test-token").hidden).toBe(true);
+    expect($("#sign-in-options").hidden).toBe(true);
+    expect(document.activeElement).toBe($('[data-provider="github"]'));
+  });
+
+  it("a development service without providers offers the test token alone", async () => {
+    mount({ loadOptions: async () => ({ providers: [], testToken: true }) });
+    await flush();
+    expect(shown()).toEqual([]);
+    expect($("form.test-token").hidden).toBe(false);
+    expect(document.querySelector<HTMLElement>("hr")!.hidden).toBe(true);
+  });
+
+  it("says so when there is no way to sign in at all", async () => {
+    mount({ loadOptions: async () => ({ providers: [], testToken: false }) });
+    await flush();
+    expect($("#sign-in-options").textContent).toContain("offers no way to sign in yet");
+    expect($("#sign-in-options").textContent).toContain("http://localhost:8001");
+  });
+
+  it("names the service it could not reach, and retries on request", async () => {
+    let calls = 0;
+    mount({
+      loadOptions: async () => {
+        calls += 1;
+        if (calls === 1) throw { kind: "network", message: "connection refused" };
+        return { providers: ["google"], testToken: false };
+      },
+    });
+    await flush();
+    expect($("#sign-in-options").textContent).toBe(
+      "Couldn't reach the auth service at http://localhost:8001. Check that it is running, or its URL in Settings.",
+    );
+    expect(shown()).toEqual([]);
+    $("#sign-in-retry").click();
+    await flush();
+    expect(shown()).toEqual(["google"]);
+    expect($("#sign-in-retry").hidden).toBe(true);
+  });
+
+  it("an auth service too old to say gets every option, as before", async () => {
+    mount({ loadOptions: async () => Promise.reject({ kind: "notFound", message: "" }) });
+    await flush();
+    expect(shown()).toEqual(["google", "github", "oidc"]);
+    expect($("form.test-token").hidden).toBe(false);
   });
 });

@@ -1,11 +1,14 @@
-// The sign-in screen: browser sign-in with a provider, or a development test token.
+// The sign-in screen: browser sign-in with the providers the auth service has
+// configured, and the development test token only where it is open.
 
 import { h, icon } from "../dom";
 import { isKind, type Action } from "../errors";
-import type { Provider, Session, Settings } from "../types";
+import type { Provider, Session, Settings, SignInOptions } from "../types";
 
 export type SignInDeps = {
   settings: Settings | null;
+  /** What the auth service offers (`GET /auth/providers`). */
+  loadOptions: () => Promise<SignInOptions>;
   signInBrowser: (provider: Provider) => Promise<Session>;
   signInCancel: () => Promise<unknown>;
   signInTestToken: (email: string) => Promise<Session>;
@@ -29,8 +32,10 @@ export function signInView(deps: SignInDeps): View {
   let destroyed = false;
 
   const providerButtons = PROVIDERS.map((p) =>
-    h("button", { type: "button", class: "button provider", "data-provider": p.id }, p.label),
+    h("button", { type: "button", class: "button primary provider", "data-provider": p.id, hidden: true }, p.label),
   );
+  const optionsLine = h("p", { id: "sign-in-options", class: "hint", role: "status" }, "Checking how you can sign in…");
+  const retry = h("button", { type: "button", class: "button", id: "sign-in-retry", hidden: true }, "Try again");
   const cancelButton = h("button", { type: "button", class: "button", id: "sign-in-cancel" }, "Cancel");
   const waitingBox = h(
     "div",
@@ -48,10 +53,10 @@ export function signInView(deps: SignInDeps): View {
     placeholder: "you@example.com",
     required: true,
   });
-  const tokenButton = h("button", { type: "submit", class: "button primary", id: "test-token-sign-in" }, "Sign in");
+  const tokenButton = h("button", { type: "submit", class: "button", id: "test-token-sign-in" }, "Sign in");
   const tokenForm = h(
     "form",
-    { class: "test-token", "aria-labelledby": "test-token-title" },
+    { class: "test-token", "aria-labelledby": "test-token-title", hidden: true },
     h("h2", { id: "test-token-title" }, "Development: test token"),
     h("p", { class: "hint" }, "Only a development deployment of imgup-auth issues these."),
     h("div", { class: "field inline" }, h("label", { for: "test-token-email" }, "Email"), email, tokenButton),
@@ -120,6 +125,38 @@ export function signInView(deps: SignInDeps): View {
     }
   });
 
+  const separator = h("hr", { hidden: true });
+  const where = deps.settings ? ` at ${deps.settings.authUrl}` : "";
+  /** Shows what `options` offers; `null`: all of it (an auth service too old to say). */
+  const offer = (options: SignInOptions | null) => {
+    const offered = options ? new Set(options.providers) : null;
+    PROVIDERS.forEach((p, i) => (providerButtons[i]!.hidden = offered !== null && !offered.has(p.id)));
+    tokenForm.hidden = options !== null && !options.testToken;
+    separator.hidden = tokenForm.hidden || providerButtons.every((b) => b.hidden);
+    const nothing = options !== null && offered!.size === 0 && !options.testToken;
+    optionsLine.hidden = !nothing;
+    optionsLine.textContent = nothing
+      ? `The auth service${where} offers no way to sign in yet: its operator sets GOOGLE_CLIENT_ID, GITHUB_CLIENT_ID or OIDC_ISSUER_URL.`
+      : "";
+    const first = providerButtons.find((b) => !b.hidden) ?? (tokenForm.hidden ? null : email);
+    if (first && (document.activeElement === document.body || document.activeElement === retry)) first.focus();
+  };
+  const load = async () => {
+    retry.hidden = true;
+    optionsLine.hidden = false;
+    optionsLine.textContent = "Checking how you can sign in…";
+    try {
+      const options = await deps.loadOptions();
+      if (!destroyed) offer(options);
+    } catch (e) {
+      if (destroyed) return;
+      if (isKind(e, "notFound")) return offer(null);
+      optionsLine.textContent = `Couldn't reach the auth service${where}. Check that it is running, or its URL in Settings.`;
+      retry.hidden = false;
+    }
+  };
+  retry.addEventListener("click", () => void load());
+
   const server = deps.settings
     ? h("span", null, "API ", h("code", null, deps.settings.apiUrl), " · Auth ", h("code", null, deps.settings.authUrl), " ")
     : h("span", null, "Server settings not loaded");
@@ -134,8 +171,10 @@ export function signInView(deps: SignInDeps): View {
       h("h1", { id: "signin-title" }, "Sign in"),
       h("p", { class: "lead" }, "Browse, preview and upload images."),
       h("div", { class: "providers" }, ...providerButtons),
+      optionsLine,
+      retry,
       waitingBox,
-      h("hr"),
+      separator,
       tokenForm,
       h(
         "p",
@@ -145,6 +184,8 @@ export function signInView(deps: SignInDeps): View {
       ),
     ),
   );
+
+  void load();
 
   return {
     el,
