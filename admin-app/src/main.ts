@@ -131,6 +131,9 @@ function showApp(session: Session): void {
     posts = postsView({
       myId,
       isAdmin: session.user.role === "admin",
+      remove: ipc.postDelete,
+      notify: (message) => toast.show(message),
+      describeDelete: (e) => describeError(e, errorContext("delete")),
       fetchPage: ipc.postsList,
       refreshPost: ipc.postGet,
       report: (e) => report(e, "load"),

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetPlaceholders } from "../images";
 import { deferred, flush, makeMeasuredPost, makePost } from "../test-support";
 import type { Post, PostPage, PostQuery } from "../types";
-import { postsView } from "./posts";
+import { closeAllModals } from "./modal";
+import { postsView, type PostsViewDeps } from "./posts";
 
 let replies: { query: PostQuery; reply: ReturnType<typeof deferred<PostPage>> }[];
 let opened: Post[];
@@ -13,6 +14,7 @@ function mount(
   refreshPost = async (id: number) => makePost(id, { url: `http://s3.test/fresh-${id}` }),
   poll?: { interval?: number; maxInterval?: number; steadyRounds?: number },
   isAdmin = false,
+  extra: Partial<PostsViewDeps> = {},
 ) {
   replies = [];
   opened = [];
@@ -29,6 +31,7 @@ function mount(
     poll,
     open: (p) => opened.push(p),
     report: (e) => reported.push(e),
+    ...extra,
   });
   document.body.replaceChildren(view.el);
   return view;
@@ -395,5 +398,123 @@ describe("finding posts", () => {
     other.focus();
     other.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
     expect(document.activeElement).toBe(other);
+  });
+});
+
+describe("selecting and deleting many", () => {
+  const card = (id: number) => grid().querySelector<HTMLElement>(`[data-post-id="${id}"]`)!;
+  const click = (el: Element, init: MouseEventInit = {}) =>
+    el.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, ...init }));
+  const key = (el: Element, k: string, init: KeyboardEventInit = {}) =>
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init }));
+  const selected = () => cardIds().filter((id) => card(id).getAttribute("aria-selected") === "true");
+  const visible = () => cardIds().filter((id) => !card(id).hidden);
+
+  async function withPosts(extra: Partial<PostsViewDeps> = {}) {
+    const view = mount(undefined, undefined, false, extra);
+    replies[0]!.reply.resolve({ items: [5, 4, 3, 2, 1].map((id) => makePost(id)), nextCursor: null });
+    await flush();
+    return view;
+  }
+  afterEach(() => {
+    closeAllModals();
+    vi.useRealTimers();
+  });
+
+  it("Ctrl-click toggles, Shift-click selects a range, the checkbox toggles; a plain click opens", async () => {
+    await withPosts();
+    click(card(4), { ctrlKey: true });
+    click(card(2), { shiftKey: true });
+    expect(selected()).toEqual([4, 3, 2]);
+    click(card(3).querySelector(".card-check")!);
+    expect(selected()).toEqual([4, 2]);
+    expect(document.getElementById("selection-count")!.textContent).toBe("2 selected");
+    expect(document.getElementById("selection-bar")!.hidden).toBe(false);
+    expect(opened).toEqual([]);
+    click(card(1));
+    expect(opened.map((p) => p.id)).toEqual([1]);
+    (document.getElementById("select-all") as HTMLButtonElement).click();
+    expect(selected()).toEqual([5, 4, 3, 2, 1]);
+    (document.getElementById("clear-selection") as HTMLButtonElement).click();
+    expect(selected()).toEqual([]);
+    expect(document.getElementById("selection-bar")!.hidden).toBe(true);
+  });
+
+  it("is one Tab stop that arrows move through; Space selects, Enter opens, Esc clears", async () => {
+    await withPosts();
+    const tabStops = () => cardIds().filter((id) => card(id).tabIndex === 0);
+    expect(tabStops()).toEqual([5]);
+    card(5).focus();
+    key(card(5), "ArrowRight");
+    expect(document.activeElement).toBe(card(4));
+    expect(tabStops()).toEqual([4]);
+    key(card(4), " ");
+    key(card(4), "End");
+    expect(document.activeElement).toBe(card(1));
+    key(card(1), "Enter");
+    expect(opened.map((p) => p.id)).toEqual([1]);
+    expect(selected()).toEqual([4]);
+    key(card(1), "Escape");
+    expect(selected()).toEqual([]);
+    key(card(1), "a", { ctrlKey: true });
+    expect(selected()).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  it("deletes the selection after one confirmation naming the count, with an undo window", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const remove = vi.fn(async () => null);
+    const notify = vi.fn();
+    await withPosts({ remove, notify });
+    click(card(4), { ctrlKey: true });
+    click(card(3), { ctrlKey: true });
+    (document.getElementById("bulk-delete") as HTMLButtonElement).click();
+    expect(document.body.textContent).toContain("Delete 2 images? You can undo for a few seconds");
+    (document.getElementById("confirm-bulk-delete") as HTMLButtonElement).click();
+    await flush();
+    expect(visible()).toEqual([5, 2, 1]);
+    expect(document.getElementById("undo-bar")!.hidden).toBe(false);
+    expect(remove).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(6000);
+    await flush();
+    expect(remove.mock.calls.map((c) => (c as unknown[])[0]).sort()).toEqual([3, 4]);
+    expect(cardIds()).toEqual([5, 2, 1]);
+    expect(notify).toHaveBeenCalledWith("Deleted 2 images.");
+    expect(document.getElementById("undo-bar")!.hidden).toBe(true);
+  });
+
+  it("Undo brings them back and deletes nothing", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const remove = vi.fn(async () => null);
+    await withPosts({ remove, notify: () => {} });
+    card(2).focus();
+    key(card(2), "Delete");
+    expect(document.body.textContent).toContain("Delete image-2.png?");
+    (document.getElementById("confirm-bulk-delete") as HTMLButtonElement).click();
+    await flush();
+    expect(visible()).toEqual([5, 4, 3, 1]);
+    (document.getElementById("undo-delete") as HTMLButtonElement).click();
+    expect(visible()).toEqual([5, 4, 3, 2, 1]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(remove).not.toHaveBeenCalled();
+    expect(document.activeElement).toBe(card(2));
+  });
+
+  it("a post that failed to delete comes back, and the failure is reported", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const error = { kind: "network", message: "down" };
+    const remove = vi.fn(async (id: number) => {
+      if (id === 3) throw error;
+      return null;
+    });
+    await withPosts({ remove, notify: () => {} });
+    click(card(4), { ctrlKey: true });
+    click(card(3), { ctrlKey: true });
+    (document.getElementById("bulk-delete") as HTMLButtonElement).click();
+    (document.getElementById("confirm-bulk-delete") as HTMLButtonElement).click();
+    await flush();
+    await vi.advanceTimersByTimeAsync(6000);
+    await flush();
+    expect(visible()).toEqual([5, 3, 2, 1]);
+    expect(reported).toEqual([error]);
   });
 });

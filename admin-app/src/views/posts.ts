@@ -7,7 +7,10 @@ import { h, icon } from "../dom";
 import { formatBytes, formatDateTime, formatWhen, typeLabel } from "../format";
 import { averageColor, placeholderUrl, thumbSource } from "../images";
 import { PostsList, SORTS, STATUS_FILTERS, sortIdOf, sortOf, type PostsChange, type StatusFilter } from "../posts";
+import { PendingDeletion, type DeletionResult } from "../deletion";
 import { ProcessingPoller } from "../processing";
+import { Selection } from "../selection";
+import { confirmDialog } from "./confirm";
 import type { Post, PostPage, PostQuery, PostStatus } from "../types";
 
 const STATUS_LABEL: Record<PostStatus, string> = {
@@ -108,12 +111,16 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
     "li",
     {
       class: "card",
-      tabindex: 0,
+      role: "option",
+      "aria-selected": "false",
+      tabindex: -1,
       "data-post-id": post.id,
       "data-status": post.status,
       "aria-haspopup": "dialog",
       "aria-label": `${name}, ${status}, by ${owner}, ${formatBytes(post.size)}`,
     },
+    // For the mouse; the keyboard selects with Space (the option carries the state).
+    h("input", { type: "checkbox", class: "card-check", tabindex: -1, "aria-hidden": "true", title: "Select" }),
     thumb,
     h(
       "div",
@@ -140,6 +147,12 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
 
 export type PostsViewDeps = {
   myId: string;
+  /** Deletes a post (bulk delete, the Delete key); without it, nothing is offered. */
+  remove?: (id: number) => Promise<unknown>;
+  /** A short confirmation ("Deleted 3 images."). */
+  notify?: (message: string) => void;
+  /** Words for a failed deletion. */
+  describeDelete?: (error: unknown) => string;
   /** Admins see everyone's posts and may filter them by owner. */
   isAdmin?: boolean;
   fetchPage: (query: PostQuery) => Promise<PostPage>;
@@ -167,7 +180,28 @@ export type PostsView = {
 
 export function postsView(deps: PostsViewDeps): PostsView {
   const cards = new Map<number, HTMLLIElement>();
-  const grid = h("ul", { id: "posts-grid", class: "grid", role: "list", "aria-label": "Posts" });
+  const grid = h("ul", {
+    id: "posts-grid",
+    class: "grid",
+    role: "listbox",
+    "aria-multiselectable": "true",
+    "aria-label": "Posts (arrows move, Enter opens, Space or Ctrl-click selects, Delete deletes)",
+  });
+  const selectionCount = h("span", { id: "selection-count" });
+  const selectAll = h("button", { type: "button", class: "button small", id: "select-all" }, "Select all loaded");
+  const clearSelection = h("button", { type: "button", class: "button small", id: "clear-selection" }, "Clear");
+  const bulkDelete = h("button", { type: "button", class: "button small danger-outline", id: "bulk-delete", hidden: !deps.remove }, icon("trash"), "Delete…");
+  const selectionBar = h(
+    "div",
+    { id: "selection-bar", class: "selection-bar", role: "region", "aria-label": "Selection", hidden: true },
+    selectionCount,
+    selectAll,
+    clearSelection,
+    bulkDelete,
+  );
+  const undoText = h("span", { id: "undo-text" });
+  const undoButton = h("button", { type: "button", class: "button small", id: "undo-delete" }, "Undo");
+  const undoBar = h("div", { id: "undo-bar", class: "selection-bar undo-bar", role: "status", hidden: true }, undoText, undoButton);
   const statusLine = h("p", { id: "posts-status", class: "muted", role: "status" });
   const empty = h("div", { class: "empty", hidden: true }, icon("image", "icon large"), h("p", null));
   const loadMore = h("button", { type: "button", class: "button", id: "load-more", hidden: true }, "Load more");
@@ -214,6 +248,8 @@ export function postsView(deps: PostsViewDeps): PostsView {
       case "reset":
         cards.clear();
         grid.replaceChildren();
+        current = null;
+        selection.clear();
         break;
       case "append": {
         const now = new Date();
@@ -221,21 +257,32 @@ export function postsView(deps: PostsViewDeps): PostsView {
         for (const post of change.posts) {
           const card = renderCard(post, deps.myId, now);
           cards.set(post.id, card);
+          decorate(card, post.id);
           fragment.appendChild(card);
         }
         grid.appendChild(fragment);
+        settleFocus();
         break;
       }
       case "prepend": {
         const card = renderCard(change.post, deps.myId);
         card.classList.add("card-new");
         cards.set(change.post.id, card);
+        decorate(card, change.post.id);
         grid.prepend(card);
+        settleFocus();
         break;
       }
       case "remove": {
-        cards.get(change.id)?.remove();
+        const gone = cards.get(change.id);
+        const next = gone && visibleSibling(gone);
+        const hadFocus = gone !== undefined && gone.contains(document.activeElement);
+        gone?.remove();
         cards.delete(change.id);
+        selection.keepOnly(order());
+        if (current === change.id) current = next ? Number(next.dataset.postId) : null;
+        settleFocus();
+        if (hadFocus) next?.focus();
         break;
       }
       case "replace": {
@@ -243,6 +290,7 @@ export function postsView(deps: PostsViewDeps): PostsView {
         if (!old) break;
         const card = renderCard(change.post, deps.myId);
         const hadFocus = document.activeElement === old;
+        decorate(card, change.post.id);
         old.replaceWith(card);
         cards.set(change.post.id, card);
         if (hadFocus) card.focus();
@@ -253,6 +301,117 @@ export function postsView(deps: PostsViewDeps): PostsView {
         break;
     }
   };
+
+  // Selection, the one Tab stop of the grid (`current`), and deletions that can be undone.
+  const selection = new Selection(() => renderSelection());
+  let current: number | null = null;
+  const hiding = new Set<number>();
+  let pending: PendingDeletion | null = null;
+  const order = () => list.items().map((p) => p.id).filter((id) => !hiding.has(id));
+  const visibleSibling = (card: HTMLElement): HTMLElement | null => {
+    for (const dir of ["nextElementSibling", "previousElementSibling"] as const) {
+      let el = card[dir] as HTMLElement | null;
+      while (el && el.hidden) el = el[dir] as HTMLElement | null;
+      if (el) return el;
+    }
+    return null;
+  };
+  function decorate(card: HTMLElement, id: number): void {
+    const selected = selection.has(id);
+    card.setAttribute("aria-selected", String(selected));
+    card.classList.toggle("card-selected", selected);
+    (card.querySelector(".card-check") as HTMLInputElement).checked = selected;
+    card.hidden = hiding.has(id);
+    card.tabIndex = id === current ? 0 : -1;
+  }
+  /** Exactly one card is in the Tab order: the current one, else the first shown. */
+  function settleFocus(): void {
+    if (current === null || !cards.has(current) || hiding.has(current)) current = order()[0] ?? null;
+    for (const [id, card] of cards) card.tabIndex = id === current ? 0 : -1;
+  }
+  function renderSelection(): void {
+    for (const [id, card] of cards) decorate(card, id);
+    const n = selection.size();
+    selectionBar.hidden = n === 0;
+    grid.classList.toggle("selecting", n > 0);
+    selectionCount.textContent = `${n} selected`;
+  }
+  function moveTo(id: number | undefined): void {
+    if (id === undefined) return;
+    current = id;
+    settleFocus();
+    const card = cards.get(id);
+    card?.focus();
+    card?.scrollIntoView?.({ block: "nearest" });
+  }
+  /** Cards a row holds now (the grid wraps with the window). */
+  function columns(): number {
+    const shown = [...cards.values()].filter((c) => !c.hidden);
+    const top = shown[0]?.offsetTop;
+    const inRow = shown.findIndex((c) => c.offsetTop !== top);
+    return inRow > 0 ? inRow : Math.max(1, shown.length);
+  }
+  const finish = (result: DeletionResult) => {
+    pending = null;
+    undoBar.hidden = true;
+    for (const id of result.deleted) {
+      hiding.delete(id);
+      list.remove(id);
+    }
+    for (const { id } of result.failed) {
+      hiding.delete(id);
+      const card = cards.get(id);
+      if (card) decorate(card, id);
+    }
+    settleFocus();
+    const n = result.deleted.length;
+    if (n) deps.notify?.(`Deleted ${n} ${n === 1 ? "image" : "images"}.`);
+    if (result.failed.length) {
+      deps.report(result.failed[0]!.error);
+    }
+  };
+  /** Asks once, hides the posts, and deletes them when the undo window has passed. */
+  async function deleteMany(ids: number[]): Promise<void> {
+    if (!deps.remove || ids.length === 0) return;
+    const one = ids.length === 1 ? list.get(ids[0]!) : undefined;
+    const what = one ? one.filename : `${ids.length} images`;
+    const confirmed = await confirmDialog({
+      title: ids.length === 1 ? "Delete image" : `Delete ${ids.length} images`,
+      message: `Delete ${what}? You can undo for a few seconds; then they are removed for good.`,
+      confirmLabel: ids.length === 1 ? "Delete" : `Delete ${ids.length}`,
+      busyLabel: "Deleting…",
+      confirmId: "confirm-bulk-delete",
+      cancelId: "cancel-bulk-delete",
+      danger: true,
+      describe: deps.describeDelete ?? String,
+      action: async () => {},
+    });
+    if (!confirmed) return;
+    if (pending) await pending.run(); // one undo at a time: the earlier one goes now
+    for (const id of ids) hiding.add(id);
+    selection.keepOnly(order());
+    renderSelection();
+    settleFocus();
+    cards.get(current ?? -1)?.focus();
+    undoText.textContent = `Deleting ${what}…`;
+    undoBar.hidden = false;
+    undoButton.focus();
+    pending = new PendingDeletion(ids, { remove: deps.remove, onDone: finish });
+  }
+  undoButton.addEventListener("click", () => {
+    if (!pending?.undo()) return;
+    const ids = pending.ids;
+    pending = null;
+    undoBar.hidden = true;
+    for (const id of ids) hiding.delete(id);
+    renderSelection();
+    settleFocus();
+    moveTo(ids[0]);
+    deps.notify?.("Nothing was deleted.");
+  });
+  selectAll.addEventListener("click", () => selection.selectAll(order()));
+  clearSelection.addEventListener("click", () => selection.clear());
+  bulkDelete.addEventListener("click", () => void deleteMany(selection.inOrder(order())));
 
   const list = new PostsList(deps.fetchPage, (change) => {
     onChange(change);
@@ -351,11 +510,53 @@ export function postsView(deps: PostsViewDeps): PostsView {
     const post = card && list.get(Number(card.dataset.postId));
     if (post) deps.open(post);
   };
-  grid.addEventListener("click", (event) => openFrom(event.target));
-  grid.addEventListener("keydown", (event) => {
-    if ((event.key === "Enter" || event.key === " ") && (event.target as Element).matches("[data-post-id]")) {
+  grid.addEventListener("click", (event) => {
+    const target = event.target as Element;
+    const card = target.closest<HTMLElement>("[data-post-id]");
+    if (!card) return;
+    const id = Number(card.dataset.postId);
+    current = id;
+    settleFocus();
+    if (event.shiftKey) {
       event.preventDefault();
-      openFrom(event.target);
+      selection.extendTo(id, order());
+    } else if (event.ctrlKey || event.metaKey || target.matches(".card-check")) {
+      selection.toggle(id);
+    } else {
+      openFrom(card);
+    }
+  });
+  grid.addEventListener("keydown", (event) => {
+    const card = (event.target as Element).closest<HTMLElement>("[data-post-id]");
+    if (!card) return;
+    const ids = order();
+    const at = ids.indexOf(Number(card.dataset.postId));
+    const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns() };
+    if (event.key in step) {
+      event.preventDefault();
+      const to = Math.min(ids.length - 1, Math.max(0, at + step[event.key]!));
+      if (event.shiftKey) selection.extendTo(ids[to]!, ids);
+      moveTo(ids[to]);
+      if (to >= ids.length - columns() && list.canAutoLoad()) void list.loadMore();
+    } else if (event.key === "Home" || event.key === "End") {
+      event.preventDefault();
+      moveTo(event.key === "Home" ? ids[0] : ids[ids.length - 1]);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      openFrom(card);
+    } else if (event.key === " ") {
+      event.preventDefault();
+      selection.toggle(Number(card.dataset.postId));
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      const chosen = selection.size() ? selection.inOrder(ids) : [Number(card.dataset.postId)];
+      void deleteMany(chosen);
+    } else if (event.key === "Escape" && selection.size()) {
+      event.preventDefault();
+      selection.clear();
+    } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "a") {
+      event.preventDefault();
+      selection.selectAll(ids);
     }
   });
   // A presigned thumbnail URL lasts minutes; when one has expired, ask for a fresh one (once).
@@ -395,6 +596,8 @@ export function postsView(deps: PostsViewDeps): PostsView {
     ),
     deps.belowToolbar ?? null,
     statusLine,
+    selectionBar,
+    undoBar,
     grid,
     empty,
     h("div", { class: "grid-footer" }, sentinel, loadMore, endNote),
@@ -409,6 +612,7 @@ export function postsView(deps: PostsViewDeps): PostsView {
     card: (id) => cards.get(id),
     poller,
     destroy() {
+      void pending?.run(); // leaving the grid keeps what was asked
       document.removeEventListener("keydown", slash);
       observer?.disconnect();
       poller.stop();
