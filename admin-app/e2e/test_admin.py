@@ -213,9 +213,9 @@ def main():
 
         # People: disable the other user; their next sign-in is refused.
         driver.find_element(By.ID, "open-people").click()
-        row = wait.until(EC.presence_of_element_located(
-            (By.XPATH, f'//table[@id="people-table"]//tr[.//*[@class="person-email" and text()="{OTHER}"]]')))
-        row.find_element(By.CSS_SELECTOR, '[data-action="disable"]').click()
+        wait.until(EC.element_to_be_clickable((By.XPATH,
+            f'//table[@id="people-table"]//tr[.//*[@class="person-email" and text()="{OTHER}"]]'
+            '//button[@data-action="disable"]'))).click()
         wait.until(EC.element_to_be_clickable((By.ID, "confirm-person"))).click()
         wait.until(lambda d: row_disabled(d, OTHER))
         time.sleep(0.3)

@@ -125,3 +125,24 @@ describe("toUiError", () => {
     expect(toUiError(null)).toEqual({ kind: "unexpected", message: "null" });
   });
 });
+
+describe("describeError reads the service's code", () => {
+  it("a quota refusal is not a permission problem", () => {
+    const text = describeError(
+      { kind: "forbidden", message: "you keep 100 posts", code: "quota_exceeded" },
+      { action: "upload", filename: "cat.png" },
+    );
+    expect(text).toBe("cat.png would go past your quota (you keep 100 posts). Delete some images, or ask an admin for more room.");
+  });
+
+  it("a rate limit says to wait", () => {
+    const text = describeError({ kind: "invalidInput", message: "too many requests; try again in 12 s", code: "rate_limited" }, { action: "upload" });
+    expect(text).toBe("Too many uploads started this minute (too many requests; try again in 12 s). Try again shortly.");
+  });
+
+  it("a disabled account says so", () => {
+    expect(describeError({ kind: "forbidden", message: "user disabled", code: "user_disabled" }, { action: "testToken" })).toBe(
+      "This account has been disabled. Ask an admin to enable it.",
+    );
+  });
+});

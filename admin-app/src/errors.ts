@@ -4,7 +4,7 @@ import { ERROR_KINDS, type AppError, type ErrorKind } from "./types";
 import { formatBytes, listWithOr, typeLabel } from "./format";
 
 /** An AppError, or something else that went wrong in the UI or in Tauri itself. */
-export type UiError = { kind: ErrorKind | "unexpected"; message: string };
+export type UiError = { kind: ErrorKind | "unexpected"; message: string; code?: string };
 
 export function isAppError(value: unknown): value is AppError {
   if (typeof value !== "object" || value === null) return false;
@@ -76,6 +76,14 @@ export function describeError(error: unknown, ctx: ErrorContext = {}): string {
   if (action === "openOriginal" && (err.kind === "server" || err.kind === "unexpected" || err.kind === "invalidInput")) {
     return `Couldn't open the original in your browser${detail(err.message)}.`;
   }
+  // The service's own name of the error says more than the status.
+  if (err.code === "quota_exceeded") {
+    return `${file ?? "This upload"} would go past your quota${detail(err.message)}. Delete some images, or ask an admin for more room.`;
+  }
+  if (err.code === "rate_limited") {
+    return `Too many uploads started this minute${detail(err.message)}. Try again shortly.`;
+  }
+  if (err.code === "user_disabled") return "This account has been disabled. Ask an admin to enable it.";
   switch (err.kind) {
     case "unauthorized":
       return "Your session has expired. Please sign in again.";

@@ -2,12 +2,13 @@
 // show the sign-in screen or the posts. Wires the views to the commands.
 
 import { h } from "./dom";
-import { describeError, toUiError, type Action, type ErrorContext } from "./errors";
+import { describeError, isKind, toUiError, type Action, type ErrorContext } from "./errors";
 import * as ipc from "./ipc";
 import { applyTheme, loadTheme } from "./theme";
 import type { Policy, Post, Session, Settings } from "./types";
 import { mountBanner, mountToast } from "./views/banner";
 import { headerView } from "./views/header";
+import { offlineView } from "./views/offline";
 import { openPeople } from "./views/people";
 import { openUsage } from "./views/usage";
 import { closeAllModals } from "./views/modal";
@@ -198,16 +199,40 @@ function showApp(session: Session): void {
   });
 }
 
+/** The auth service did not answer at start-up: keep the session and try again. */
+function showOffline(): void {
+  const what = settings ? `the auth service at ${settings.authUrl}` : "the auth service";
+  show(() =>
+    offlineView({
+      what,
+      openSettings,
+      retry: async () => {
+        try {
+          const session = await ipc.sessionCurrent();
+          if (session) showApp(session);
+          else showSignIn();
+        } catch (e) {
+          if (isKind(e, "network")) throw e;
+          showSignIn();
+          report(e, "boot");
+        }
+      },
+    }),
+  );
+}
+
 async function boot(): Promise<void> {
   const [s, session] = await Promise.allSettled([ipc.settingsGet(), ipc.sessionCurrent()]);
   if (s.status === "fulfilled") settings = s.value;
   if (session.status === "fulfilled" && session.value) {
     showApp(session.value);
+  } else if (session.status === "rejected" && isKind(session.reason, "network")) {
+    showOffline();
   } else {
     showSignIn();
   }
   if (s.status === "rejected") report(s.reason, "boot");
-  if (session.status === "rejected") report(session.reason, "boot"); // unauthorized: "session expired"
+  if (session.status === "rejected" && !isKind(session.reason, "network")) report(session.reason, "boot"); // unauthorized: "session expired"
 }
 
 window.addEventListener("unhandledrejection", (event) => {

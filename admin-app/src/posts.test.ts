@@ -216,3 +216,36 @@ describe("PostsList views: search, owner, sort", () => {
     expect(sortIdOf({ sort: "filename", order: "desc" })).toBe("name-desc");
   });
 });
+
+describe("PostsList refresh", () => {
+  it("asks again for what is shown and swaps it in, never emptying the list first", async () => {
+    const t = setup(2);
+    void t.list.reload();
+    t.calls[0]!.reply.resolve({ items: [makePost(9), makePost(8)], nextCursor: "c8" });
+    await flush();
+    void t.list.loadMore();
+    t.calls[1]!.reply.resolve({ items: [makePost(7)], nextCursor: null });
+    await flush();
+    t.changes.length = 0;
+    void t.list.refresh();
+    expect(t.calls[2]!.query).toEqual({ limit: 3 });
+    expect(t.ids()).toEqual([9, 8, 7]);
+    t.calls[2]!.reply.resolve({ items: [makePost(10), makePost(9), makePost(8)], nextCursor: "c8" });
+    await flush();
+    expect(t.ids()).toEqual([10, 9, 8]);
+    expect(t.changes.map((c) => c.type)).toEqual(["status", "swap", "status"]);
+    expect(t.list.status().exhausted).toBe(false);
+  });
+
+  it("keeps the list when the refresh fails", async () => {
+    const t = setup(2);
+    void t.list.reload();
+    t.calls[0]!.reply.resolve({ items: [makePost(9)], nextCursor: null });
+    await flush();
+    void t.list.refresh();
+    t.calls[1]!.reply.reject({ kind: "network", message: "down" });
+    await flush();
+    expect(t.ids()).toEqual([9]);
+    expect(t.list.status().error).toEqual({ kind: "network", message: "down" });
+  });
+});

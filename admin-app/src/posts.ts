@@ -72,6 +72,8 @@ export type PostsChange =
   | { type: "prepend"; post: Post }
   | { type: "remove"; id: number }
   | { type: "replace"; post: Post }
+  /** The whole list again, fresh from the server, in place of the old (a refresh). */
+  | { type: "swap"; posts: Post[] }
   /** loading / error / exhausted changed */
   | { type: "status" };
 
@@ -165,6 +167,39 @@ export class PostsList {
     this.error = null;
     this.onChange({ type: "reset" });
     return this.loadMore();
+  }
+
+  /**
+   * Asks again for what is shown (up to 100 posts) and swaps it in at once,
+   * without emptying the list first; the same view. A failure keeps the list.
+   */
+  async refresh(): Promise<void> {
+    if (!this.loadedOnce) return this.reload();
+    if (this.loading) return;
+    const generation = ++this.generation;
+    const limit = Math.min(100, Math.max(this.pageSize, this.posts.length));
+    this.loading = true;
+    this.error = null;
+    this.onChange({ type: "status" });
+    let page: PostPage;
+    try {
+      page = await this.fetchPage(queryFor(this.view, limit, null));
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.loading = false;
+      this.error = error ?? new Error("failed");
+      this.onChange({ type: "status" });
+      return;
+    }
+    if (generation !== this.generation) return;
+    const seen = new Set<number>();
+    this.posts = page.items.filter((p) => matchesFilter(p, this.view.status) && !seen.has(p.id) && seen.add(p.id));
+    this.ids = seen;
+    this.cursor = page.nextCursor;
+    this.exhausted = page.nextCursor === null;
+    this.loading = false;
+    this.onChange({ type: "swap", posts: this.posts });
+    this.onChange({ type: "status" });
   }
 
   /** The next page, unless one is on its way or there is none. */

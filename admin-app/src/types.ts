@@ -85,7 +85,7 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 /** What every command rejects with. */
-export type AppError = { kind: ErrorKind; message: string };
+export type AppError = { kind: ErrorKind; message: string; code?: string };
 
 /** `GET /usage`: the caller's own posts and bytes; a max absent is unlimited. */
 export type Usage = { posts: number; bytes: number; maxPosts: number | null; maxBytes: number | null };

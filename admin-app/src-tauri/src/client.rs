@@ -69,6 +69,28 @@ impl ImgupClient {
         Self::json(self.http.post(url).query(&[("email", email)])).await
     }
 
+    /// A new access token (and a new refresh token: the old one is spent).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant, AppError> {
+        let url = format!("{}/auth/token/refresh", self.auth);
+        Self::json(
+            self.http
+                .post(url)
+                .json(&serde_json::json!({ "refresh_token": refresh_token })),
+        )
+        .await
+    }
+
+    /// Ends the session the refresh token belongs to, on the server.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), AppError> {
+        let url = format!("{}/auth/logout", self.auth);
+        let request = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({ "refresh_token": refresh_token }))
+            .timeout(CALL_TIMEOUT);
+        Self::send(request).await.map(drop)
+    }
+
     /// Trades the one-time code of a browser sign-in and its PKCE verifier.
     pub async fn redeem(&self, code: &str, verifier: &str) -> Result<TokenGrant, AppError> {
         let url = format!("{}/auth/oauth/token", self.auth);

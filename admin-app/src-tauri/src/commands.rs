@@ -36,7 +36,7 @@ pub async fn session_current(state: State<'_, AdminState>) -> Result<Option<Sess
 #[tauri::command]
 pub async fn sign_in_test_token(state: State<'_, AdminState>, email: String) -> Result<Session> {
     let grant = state.client().test_token(email.trim()).await?;
-    state.adopt(grant.access_token).await
+    state.adopt(grant).await
 }
 
 #[tauri::command]
@@ -68,7 +68,7 @@ pub async fn sign_in_browser(
     let grant = client
         .redeem(&redirected.code, redirected.verifier.secret())
         .await?;
-    state.adopt(grant.access_token).await
+    state.adopt(grant).await
 }
 
 #[tauri::command]
@@ -78,9 +78,10 @@ pub fn sign_in_cancel(state: State<'_, AdminState>) {
     }
 }
 
+/// Ends the session on the server too, so that its refresh token is dead.
 #[tauri::command]
-pub fn sign_out(state: State<'_, AdminState>) -> Result<()> {
-    state.sign_out()
+pub async fn sign_out(state: State<'_, AdminState>) -> Result<()> {
+    state.sign_out_everywhere().await
 }
 
 /// How one can sign in; needs no session.
@@ -91,14 +92,14 @@ pub async fn sign_in_options(state: State<'_, AdminState>) -> Result<SignInOptio
 
 #[tauri::command]
 pub async fn usage_get(state: State<'_, AdminState>) -> Result<Usage> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().usage(&token).await)
 }
 
 /// The library's totals (admins; others get `forbidden`); `top` owners.
 #[tauri::command]
 pub async fn stats_get(state: State<'_, AdminState>, top: Option<u32>) -> Result<LibraryStats> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().stats(&token, top).await)
 }
 
@@ -108,7 +109,7 @@ pub async fn people_list(
     state: State<'_, AdminState>,
     cursor: Option<String>,
 ) -> Result<PeoplePage> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().people(&token, cursor.as_deref()).await)
 }
 
@@ -119,7 +120,7 @@ pub async fn person_update(
     id: i64,
     change: PersonChange,
 ) -> Result<serde_json::Value> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().update_person(&token, id, &change).await)
 }
 
@@ -130,13 +131,13 @@ pub async fn policy_get(state: State<'_, AdminState>) -> Result<Policy> {
 
 #[tauri::command]
 pub async fn posts_list(state: State<'_, AdminState>, query: ListQuery) -> Result<PostPage> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().list_posts(&token, &query).await)
 }
 
 #[tauri::command]
 pub async fn post_get(state: State<'_, AdminState>, id: i64) -> Result<Post> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().post(&token, id).await)
 }
 
@@ -146,14 +147,14 @@ pub async fn post_retitle(
     id: i64,
     title: Option<String>,
 ) -> Result<Post> {
-    let token = state.token()?;
+    let token = state.token().await?;
     let client = state.client();
     state.after(client.retitle_post(&token, id, title.as_deref()).await)
 }
 
 #[tauri::command]
 pub async fn post_delete(state: State<'_, AdminState>, id: i64) -> Result<()> {
-    let token = state.token()?;
+    let token = state.token().await?;
     state.after(state.client().delete_post(&token, id).await)
 }
 
@@ -164,7 +165,7 @@ pub async fn post_download(
     state: State<'_, AdminState>,
     id: i64,
 ) -> Result<String> {
-    let token = state.token()?;
+    let token = state.token().await?;
     let client = state.client();
     let post = state.after(client.post(&token, id).await)?;
     // Without a configured Downloads folder (XDG user dirs), ~/Downloads.
@@ -185,7 +186,7 @@ pub async fn post_open_original(
     state: State<'_, AdminState>,
     id: i64,
 ) -> Result<()> {
-    let token = state.token()?;
+    let token = state.token().await?;
     let post = state.after(state.client().post(&token, id).await)?;
     let url = post
         .url
@@ -227,7 +228,7 @@ pub async fn upload(
         title: header(&request, "x-title").filter(|t| !t.trim().is_empty()),
         bytes: bytes.clone(),
     };
-    let token = state.token()?;
+    let token = state.token().await?;
     let result = state
         .client()
         .upload(&token, &upload_id, file, move |progress| {

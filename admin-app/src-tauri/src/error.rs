@@ -1,5 +1,6 @@
 //! One error type for every command, in the shape the UI reads:
-//! `{ "kind": "tooLarge", "message": "…" }`.
+//! `{ "kind": "tooLarge", "message": "…", "code": "file_too_large" }` (`code`:
+//! the service's stable name of the error, where it gave one).
 
 use serde::Serialize;
 
@@ -32,6 +33,9 @@ pub enum ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
+    /// The service's `code` (`quota_exceeded`, `rate_limited`, …), for the UI's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl AppError {
@@ -39,6 +43,7 @@ impl AppError {
         Self {
             kind,
             message: message.into(),
+            code: None,
         }
     }
 
@@ -70,7 +75,10 @@ impl AppError {
             400..=499 => ErrorKind::InvalidInput,
             _ => ErrorKind::Server,
         };
-        Self::new(kind, message)
+        Self {
+            code: Some(code).filter(|c| !c.is_empty()),
+            ..Self::new(kind, message)
+        }
     }
 }
 
@@ -105,6 +113,11 @@ mod tests {
         let cases = [
             (401, r#"{"error":"token expired"}"#, ErrorKind::Unauthorized),
             (403, r#"{"error":"not yours"}"#, ErrorKind::Forbidden),
+            (
+                403,
+                r#"{"error":"over the quota","code":"quota_exceeded"}"#,
+                ErrorKind::Forbidden,
+            ),
             (404, r#"{"error":"not found"}"#, ErrorKind::NotFound),
             (400, r#"{"error":"File too large"}"#, ErrorKind::TooLarge),
             (
@@ -166,6 +179,14 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({ "kind": "tooLarge", "message": "big" })
+        );
+        let quota = AppError::from_status(
+            StatusCode::FORBIDDEN,
+            r#"{"error":"you keep 100 posts","code":"quota_exceeded"}"#,
+        );
+        assert_eq!(
+            serde_json::to_value(quota).unwrap(),
+            serde_json::json!({ "kind": "forbidden", "message": "you keep 100 posts", "code": "quota_exceeded" })
         );
     }
 }

@@ -1,10 +1,11 @@
 //! imgup admin: the desktop app. The Rust side makes every HTTP call
-//! (`client`), keeps the session (`session`, `token_store`, `settings`) and
+//! (`client`), keeps the session (`session`, `credentials`, `token_store`, `settings`) and
 //! signs in through the system browser (`sign_in`); the web UI in `../src`
 //! calls the `commands`.
 
 pub mod client;
 pub mod commands;
+pub mod credentials;
 pub mod error;
 pub mod model;
 pub mod session;

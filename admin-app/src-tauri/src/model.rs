@@ -77,6 +77,9 @@ pub struct PersonChange {
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenGrant {
     pub access_token: String,
+    /// Renews the access token (`POST /auth/token/refresh`); absent from older auth services.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// `GET /policy`. Everything past the size and types is newer than the first

@@ -3,20 +3,27 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
 
 use crate::client::ImgupClient;
+use crate::credentials::Credentials;
 use crate::error::{AppError, ErrorKind};
-use crate::model::Session;
+use crate::model::{Session, TokenGrant};
 use crate::settings::Settings;
 use crate::token_store::TokenStore;
 
 pub struct AdminState {
     settings_path: PathBuf,
     settings: RwLock<(Settings, ImgupClient)>,
-    token: RwLock<Option<String>>,
+    token: RwLock<Option<Credentials>>,
     tokens: TokenStore,
+    /// One renewal at a time: a refresh token is spent by its first use, and
+    /// using it twice revokes the whole session.
+    renewing: tokio::sync::Mutex<()>,
+    /// An access token this close to its expiry is renewed before it is used.
+    renew_margin: Duration,
     /// Cancels the browser sign-in in progress, if any.
     pub cancel_sign_in: Mutex<Option<oneshot::Sender<()>>>,
 }
@@ -33,14 +40,23 @@ impl AdminState {
         let settings_path = config_dir.join("settings.json");
         let settings = Settings::load(&settings_path);
         let client = ImgupClient::new(&settings);
-        let token = tokens.load();
+        let token = tokens.load().map(|stored| Credentials::parse(&stored));
         Self {
             settings_path,
             settings: RwLock::new((settings, client)),
             token: RwLock::new(token),
             tokens,
+            renewing: tokio::sync::Mutex::new(()),
+            renew_margin: Duration::from_secs(120),
             cancel_sign_in: Mutex::new(None),
         }
+    }
+
+    /// Renews access tokens that have less than `margin` left (tests set a
+    /// long one to renew at once).
+    pub fn with_renew_margin(mut self, margin: Duration) -> Self {
+        self.renew_margin = margin;
+        self
     }
 
     pub fn settings(&self) -> Settings {
@@ -59,20 +75,67 @@ impl AdminState {
         self.settings.read().expect("not poisoned").1.clone()
     }
 
-    /// The token, or `unauthorized` when nobody is signed in.
-    pub fn token(&self) -> Result<String, AppError> {
-        self.token
-            .read()
-            .expect("not poisoned")
-            .clone()
-            .ok_or_else(|| AppError::new(ErrorKind::Unauthorized, "not signed in"))
+    fn credentials(&self) -> Option<Credentials> {
+        self.token.read().expect("not poisoned").clone()
     }
 
-    /// Checks `token` with the auth service, keeps it, and says who it is.
-    pub async fn adopt(&self, token: String) -> Result<Session, AppError> {
-        let user = self.client().me(&token).await?;
-        self.tokens.save(&token)?;
-        *self.token.write().expect("not poisoned") = Some(token);
+    /// The refresh token, where the auth service gave one.
+    pub fn refresh_token(&self) -> Option<String> {
+        self.credentials().and_then(|c| c.refresh)
+    }
+
+    /// A usable access token, renewed first when it is about to expire;
+    /// `unauthorized` when nobody is signed in or the session has ended.
+    pub async fn token(&self) -> Result<String, AppError> {
+        let signed_out = || AppError::new(ErrorKind::Unauthorized, "not signed in");
+        let creds = self.credentials().ok_or_else(signed_out)?;
+        if creds.refresh.is_none() || !self.expiring(&creds) {
+            return Ok(creds.access);
+        }
+        let seen = creds.access;
+        let _one_at_a_time = self.renewing.lock().await;
+        // Renewed by another call while this one waited?
+        let creds = self.credentials().ok_or_else(signed_out)?;
+        let Some(refresh) = creds.refresh.clone().filter(|_| creds.access == seen) else {
+            return Ok(creds.access);
+        };
+        match self.client().refresh(&refresh).await {
+            Ok(grant) => Ok(self.keep(grant)?.access),
+            // Revoked, reused, expired, or the person disabled: the session is over.
+            Err(err) if matches!(err.kind, ErrorKind::Unauthorized | ErrorKind::Forbidden) => {
+                self.sign_out()?;
+                Err(err)
+            }
+            // The auth service is out of reach: the old token may still do.
+            Err(err) if creds.expires_in(now()).is_some_and(|left| left > 0) => {
+                tracing::warn!("could not renew the session yet: {}", err.message);
+                Ok(creds.access)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn expiring(&self, creds: &Credentials) -> bool {
+        creds
+            .expires_in(now())
+            .is_some_and(|left| left < self.renew_margin.as_secs() as i64)
+    }
+
+    /// Keeps a grant's tokens, here and in the keyring (or file).
+    fn keep(&self, grant: TokenGrant) -> Result<Credentials, AppError> {
+        let creds = Credentials {
+            access: grant.access_token,
+            refresh: grant.refresh_token,
+        };
+        self.tokens.save(&creds.to_stored())?;
+        *self.token.write().expect("not poisoned") = Some(creds.clone());
+        Ok(creds)
+    }
+
+    /// Checks the grant's token with the auth service, keeps it, and says who it is.
+    pub async fn adopt(&self, grant: TokenGrant) -> Result<Session, AppError> {
+        let user = self.client().me(&grant.access_token).await?;
+        self.keep(grant)?;
         Ok(Session {
             user,
             token_store: self.tokens.place(),
@@ -82,8 +145,15 @@ impl AdminState {
     /// Who is signed in: `None` without a token or when the token no longer
     /// works (it is then forgotten).
     pub async fn current(&self) -> Result<Option<Session>, AppError> {
-        let Ok(token) = self.token() else {
+        if self.credentials().is_none() {
             return Ok(None);
+        }
+        let token = match self.token().await {
+            Ok(token) => token,
+            Err(err) if matches!(err.kind, ErrorKind::Unauthorized | ErrorKind::Forbidden) => {
+                return Ok(None);
+            }
+            Err(err) => return Err(err),
         };
         match self.client().me(&token).await {
             Ok(user) => Ok(Some(Session {
@@ -96,6 +166,19 @@ impl AdminState {
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// Ends the session on the server (best effort), then forgets it here.
+    pub async fn sign_out_everywhere(&self) -> Result<(), AppError> {
+        if let Some(refresh) = self.refresh_token()
+            && let Err(err) = self.client().logout(&refresh).await
+        {
+            tracing::info!(
+                "the auth service did not hear the sign-out: {}",
+                err.message
+            );
+        }
+        self.sign_out()
     }
 
     /// Forgets the token, here and in the keyring (or file).
@@ -113,4 +196,10 @@ impl AdminState {
         }
         result
     }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

@@ -121,7 +121,11 @@ async fn the_session_survives_a_restart_and_sign_out_forgets_it(pool: PgPool) {
     let app = open();
     assert!(app.current().await.unwrap().is_none(), "nobody yet");
     let grant = app.client().test_token("ada@example.com").await.unwrap();
-    let session = app.adopt(grant.access_token).await.unwrap();
+    assert!(
+        grant.refresh_token.is_some(),
+        "the auth service issues refresh tokens"
+    );
+    let session = app.adopt(grant).await.unwrap();
     assert_eq!(session.user.email, "ada@example.com");
 
     // Restarted: still signed in, and the settings are still there.
@@ -146,6 +150,79 @@ async fn the_session_survives_a_restart_and_sign_out_forgets_it(pool: PgPool) {
     assert!(!config.path().join("token").exists());
 
     // A token is checked with the auth service before it is kept.
-    let err = app.adopt("garbage".into()).await.unwrap_err();
+    let garbage = imgup_admin::model::TokenGrant {
+        access_token: "garbage".into(),
+        refresh_token: None,
+    };
+    let err = app.adopt(garbage).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unauthorized);
+}
+
+/// A session renews itself with its refresh token before the access token
+/// runs out (here at once: the margin is longer than a token lives), one
+/// renewal at a time, across a restart; a disabled person's session ends at
+/// the next renewal, and signing out kills the refresh token on the server.
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_session_renews_itself_and_ends_when_it_should(pool: PgPool) {
+    let stack = Stack::start(pool.clone()).await;
+    let config = tempfile::tempdir().unwrap();
+    let open = || {
+        let state = AdminState::new(
+            config.path().to_owned(),
+            TokenStore::File(config.path().join("token")),
+        )
+        .with_renew_margin(std::time::Duration::from_secs(10 * 24 * 3600));
+        state.save_settings(stack.settings.clone()).unwrap();
+        state
+    };
+    let app = open();
+    let grant = app.client().test_token("ada@example.com").await.unwrap();
+    let first_refresh = grant.refresh_token.clone().unwrap();
+    app.adopt(grant).await.unwrap();
+
+    // Two calls at once renew once: the second finds the token renewed.
+    let (a, b) = tokio::join!(app.token(), app.token());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b, "one renewal for both");
+    let renewed = app.refresh_token().unwrap();
+    assert_ne!(renewed, first_refresh, "the refresh token rotated");
+    let posts = app.client().list_posts(&a, &Default::default()).await;
+    assert!(posts.is_ok(), "the renewed token works: {posts:?}");
+
+    // Kept across a restart, renewed again from what was stored.
+    let app = open();
+    app.current().await.unwrap().expect("still signed in");
+    assert_ne!(app.refresh_token().unwrap(), renewed);
+
+    // The spent refresh token is refused by the server (and presenting it
+    // ends that session family: reuse detection).
+    let reuse = app.client().refresh(&first_refresh).await.unwrap_err();
+    assert_eq!(reuse.kind, ErrorKind::Unauthorized);
+
+    // Signed in again, disabled by an admin: the next renewal ends the session here.
+    let app = open();
+    app.adopt(app.client().test_token("grace@example.com").await.unwrap())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET disabled = true WHERE email = 'grace@example.com'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let ended = app.token().await.unwrap_err();
+    assert!(
+        matches!(ended.kind, ErrorKind::Forbidden | ErrorKind::Unauthorized),
+        "{ended:?}"
+    );
+    assert!(app.current().await.unwrap().is_none());
+    assert!(!config.path().join("token").exists(), "forgotten");
+
+    // Sign-out ends the session on the server: its refresh token is dead.
+    let app = open();
+    app.adopt(app.client().test_token("lin@example.com").await.unwrap())
+        .await
+        .unwrap();
+    let refresh = app.refresh_token().unwrap();
+    app.sign_out_everywhere().await.unwrap();
+    let dead = app.client().refresh(&refresh).await.unwrap_err();
+    assert_eq!(dead.kind, ErrorKind::Unauthorized);
 }

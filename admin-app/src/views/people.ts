@@ -42,6 +42,9 @@ export function changeWords(person: Person, change: PersonChange): { title: stri
   return { title: "Remove admin", message: `Make ${who} a regular user? They keep only their own posts.`, label: "Remove admin" };
 }
 
+const postsText = (usage: Totals | undefined) => (usage ? usage.posts.toLocaleString("en-US") : "—");
+const bytesText = (usage: Totals | undefined) => (usage ? formatBytes(usage.bytes) : "—");
+
 function row(person: Person, usage: Totals | undefined, deps: PeopleDeps, act: (p: Person, c: PersonChange) => void): HTMLTableRowElement {
   const me = person.id === deps.myId;
   const role = h(
@@ -78,8 +81,8 @@ function row(person: Person, usage: Totals | undefined, deps: PeopleDeps, act: (
     h("td", null, person.name ?? "—"),
     h("td", null, role),
     h("td", null, person.disabled ? h("span", { class: "badge badge-rejected" }, "disabled") : "active"),
-    h("td", { class: "num" }, usage ? usage.posts.toLocaleString("en-US") : "—"),
-    h("td", { class: "num" }, usage ? formatBytes(usage.bytes) : "—"),
+    h("td", { class: "num person-posts" }, postsText(usage)),
+    h("td", { class: "num person-bytes" }, bytesText(usage)),
     h("td", null, person.lastSignInAt ? formatWhen(person.lastSignInAt) : "never"),
     h("td", null, h("div", { class: "person-actions" }, ...actions)),
   );
@@ -168,7 +171,12 @@ export function openPeople(deps: PeopleDeps): ModalHandle {
   void deps.getStats().then(
     (stats) => {
       usage = new Map(stats.topOwners.map((o) => [o.ownerId, { posts: o.posts, bytes: o.bytes }]));
-      for (const person of people.values()) render(person);
+      // In place: the rows (and the focus on their buttons) stay.
+      for (const tr of body.querySelectorAll<HTMLElement>("tr[data-person-id]")) {
+        const totals = usage.get(tr.dataset.personId!);
+        tr.querySelector(".person-posts")!.textContent = postsText(totals);
+        tr.querySelector(".person-bytes")!.textContent = bytesText(totals);
+      }
     },
     () => {},
   );

@@ -518,3 +518,25 @@ describe("selecting and deleting many", () => {
     expect(reported).toEqual([error]);
   });
 });
+
+describe("refresh in place", () => {
+  it("keeps the cards of unchanged posts and replaces the changed ones", async () => {
+    mount();
+    replies[0]!.reply.resolve({ items: [makePost(3), makePost(2), makePost(1)], nextCursor: null });
+    await flush();
+    const before = [...grid().querySelectorAll("[data-post-id]")];
+    (document.getElementById("refresh-posts") as HTMLButtonElement).click();
+    expect(cardIds()).toEqual([3, 2, 1]);
+    replies[1]!.reply.resolve({
+      items: [makePost(4), makePost(3), makePost(2, { status: "rejected", updatedAt: "2026-11-27T00:00:00Z" }), makePost(1)],
+      nextCursor: null,
+    });
+    await flush();
+    expect(cardIds()).toEqual([4, 3, 2, 1]);
+    const after = [...grid().querySelectorAll("[data-post-id]")];
+    expect(after[1]).toBe(before[0]);
+    expect(after[3]).toBe(before[2]);
+    expect(after[2]).not.toBe(before[1]);
+    expect(after[2]!.getAttribute("data-status")).toBe("rejected");
+  });
+});

@@ -116,6 +116,7 @@ export function renderCard(post: Post, myId: string, now: Date = new Date()): HT
       tabindex: -1,
       "data-post-id": post.id,
       "data-status": post.status,
+      "data-updated": post.updatedAt,
       "aria-haspopup": "dialog",
       "aria-label": `${name}, ${status}, by ${owner}, ${formatBytes(post.size)}`,
     },
@@ -271,6 +272,27 @@ export function postsView(deps: PostsViewDeps): PostsView {
         decorate(card, change.post.id);
         grid.prepend(card);
         settleFocus();
+        break;
+      }
+      case "swap": {
+        // Cards whose post did not change stay (their image already painted),
+        // so the grid and its scroll position stay put.
+        const now = new Date();
+        const keep = new Map(cards);
+        cards.clear();
+        const fresh = change.posts.map((post) => {
+          const old = keep.get(post.id);
+          const same = old && old.dataset.updated === post.updatedAt && old.dataset.status === post.status;
+          const card = same ? old : renderCard(post, deps.myId, now);
+          cards.set(post.id, card);
+          decorate(card, post.id);
+          return card;
+        });
+        const hadFocus = grid.contains(document.activeElement) ? current : null;
+        grid.replaceChildren(...fresh);
+        selection.keepOnly(order());
+        settleFocus();
+        if (hadFocus !== null) cards.get(hadFocus)?.focus();
         break;
       }
       case "remove": {
@@ -472,7 +494,7 @@ export function postsView(deps: PostsViewDeps): PostsView {
     const button = (event.target as Element).closest<HTMLElement>("[data-filter]");
     if (button) void list.setFilter(button.dataset.filter as StatusFilter);
   });
-  refresh.addEventListener("click", () => void list.reload());
+  refresh.addEventListener("click", () => void list.refresh());
   const debounced = (input: HTMLInputElement, apply: (value: string) => void) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     input.addEventListener("input", () => {

@@ -113,3 +113,14 @@ describe("upload panel", () => {
     expect(row("dropped.png").dataset.state).toBe("sending");
   });
 });
+
+describe("upload shortcut", () => {
+  it("Ctrl+U (or Cmd+U) opens the file picker", () => {
+    const input = document.getElementById("file-input") as HTMLInputElement;
+    const picked = vi.spyOn(input, "click").mockImplementation(() => {});
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "u", ctrlKey: true, cancelable: true }));
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "U", metaKey: true, cancelable: true }));
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "u" }));
+    expect(picked).toHaveBeenCalledTimes(2);
+  });
+});

@@ -55,7 +55,7 @@ export function uploadView(deps: UploadDeps): UploadView {
   });
   const button = h(
     "button",
-    { type: "button", class: "button primary", id: "upload-button", "aria-controls": "upload-panel" },
+    { type: "button", class: "button primary", id: "upload-button", "aria-controls": "upload-panel", "aria-keyshortcuts": "Control+U Meta+U", title: "Upload (Ctrl+U)" },
     icon("upload"),
     "Upload",
   );
@@ -183,6 +183,13 @@ export function uploadView(deps: UploadDeps): UploadView {
   window.addEventListener("dragover", onDragOver);
   window.addEventListener("dragleave", onDragLeave);
   window.addEventListener("drop", onDrop);
+  // Ctrl/Cmd+U picks files to upload (not while a dialog is open).
+  const onShortcut = (e: KeyboardEvent) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== "u" || openModalCount() > 0) return;
+    e.preventDefault();
+    input.click();
+  };
+  window.addEventListener("keydown", onShortcut);
 
   let unlisten: (() => void) | null = null;
   let destroyed = false;
@@ -204,6 +211,7 @@ export function uploadView(deps: UploadDeps): UploadView {
       window.removeEventListener("dragover", onDragOver);
       window.removeEventListener("dragleave", onDragLeave);
       window.removeEventListener("drop", onDrop);
+      window.removeEventListener("keydown", onShortcut);
     },
   };
 }
