@@ -152,6 +152,12 @@ function showApp(session: Session): void {
           onUnauthorized: expire,
           onUpdated: (fresh) => posts?.list.update(fresh),
           onDeleted,
+          neighbour: (shown, direction) => {
+            const items = posts?.list.items() ?? [];
+            const at = items.findIndex((p) => p.id === shown.id);
+            return at < 0 ? undefined : items[at + direction];
+          },
+          copy: copyText,
         }),
     });
 
@@ -197,6 +203,23 @@ function showApp(session: Session): void {
       },
     };
   });
+}
+
+/** The clipboard API where the webview grants it, else the older copy command. */
+async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return;
+  } catch {
+    // not granted here: fall back
+  }
+  const area = h("textarea", { class: "visually-hidden", readonly: true });
+  area.value = text;
+  document.body.appendChild(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  if (!ok) throw new Error("the clipboard is not available");
 }
 
 /** The auth service did not answer at start-up: keep the session and try again. */

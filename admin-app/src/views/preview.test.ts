@@ -246,3 +246,48 @@ describe("preview titles", () => {
     expect($("#edit-title")!.hidden).toBe(true);
   });
 });
+
+describe("preview: neighbours and copying", () => {
+  const key = (k: string) =>
+    document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+
+  it("← and → move to the previous and next post in the same place", async () => {
+    const posts = [makePost(9, { filename: "nine.png" }), post, makePost(5, { filename: "five.png" })];
+    const neighbour = (p: { id: number }, d: -1 | 1) => posts[posts.findIndex((x) => x.id === p.id) + d];
+    const d = deps({ neighbour, getPost: async (id) => posts.find((p) => p.id === id)! });
+    openPreview(post, d);
+    await flush();
+    key("ArrowRight");
+    await flush();
+    expect(document.querySelectorAll("#preview")).toHaveLength(1);
+    expect($("#preview-title")!.textContent).toBe("five.png");
+    key("ArrowRight");
+    expect($("#preview-title")!.textContent).toBe("five.png");
+    key("ArrowLeft");
+    key("ArrowLeft");
+    await flush();
+    expect($("#preview-title")!.textContent).toBe("nine.png");
+  });
+
+  it("copies the link and the key, and says so", async () => {
+    const copy = vi.fn(async () => {});
+    openPreview(post, deps({ copy }));
+    await flush();
+    $("#copy-key")!.click();
+    await flush();
+    expect(copy).toHaveBeenLastCalledWith("uploads/abc.png");
+    expect($(".preview-status")!.textContent).toBe("Key copied.");
+    $("#copy-url")!.click();
+    await flush();
+    expect(copy).toHaveBeenLastCalledWith("http://s3.test/fresh.png");
+  });
+
+  it("says when the clipboard refused", async () => {
+    openPreview(post, deps({ copy: async () => Promise.reject(new Error("denied")) }));
+    await flush();
+    $("#copy-key")!.click();
+    await flush();
+    expect($(".preview-status")!.textContent).toBe("Couldn't copy the key (denied).");
+    expect($(".preview-status")!.dataset.kind).toBe("error");
+  });
+});

@@ -28,6 +28,10 @@ export type PreviewDeps = {
   /** "deleted" by this dialog, or found "gone" already. */
   onDeleted: (post: Post, how: "deleted" | "gone") => void;
   onClosed?: () => void;
+  /** The post before (-1) or after (+1) this one in the grid, for ←/→. */
+  neighbour?: (post: Post, direction: -1 | 1) => Post | undefined;
+  /** Puts text on the clipboard (Copy link, Copy key). */
+  copy?: (text: string) => Promise<void>;
 };
 
 export function deleteQuestion(post: Post): string {
@@ -88,6 +92,12 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     "Open original",
   );
   const del = h("button", { type: "button", class: "button danger-outline", id: "delete-post" }, icon("trash"), "Delete");
+  const copyLink = h(
+    "button",
+    { type: "button", class: "button", id: "copy-url", title: "A presigned link to the original; it expires", hidden: !deps.copy },
+    "Copy link",
+  );
+  const copyKey = h("button", { type: "button", class: "button", id: "copy-key", hidden: !deps.copy }, "Copy key");
 
   const showImage = (p: Post) => {
     const src = previewSource(p);
@@ -114,6 +124,7 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
       stage.replaceChildren(image, placeholder(p.status));
     }
     original.hidden = !(p.status === "ready" && p.url);
+    copyLink.hidden = !deps.copy || !p.url;
   };
   image.addEventListener("load", () => {
     stage.style.backgroundImage = "";
@@ -134,7 +145,7 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     labelledBy: "preview-title",
     content: [
       h("div", { class: "modal-head" }, title, titleInput, edit, close),
-      h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, del))),
+      h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, copyLink, copyKey, del))),
     ],
     initialFocus: () => close,
     // Esc while the title is being edited leaves the field, not the dialog.
@@ -219,6 +230,29 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
       event.preventDefault();
       void saveTitle();
     }
+  });
+
+  const copied = async (text: string, what: string) => {
+    try {
+      await deps.copy?.(text);
+      setStatus(`${what} copied.`);
+    } catch (error) {
+      setStatus(`Couldn't copy the ${what.toLowerCase()}${error instanceof Error && error.message ? ` (${error.message})` : ""}.`, "error");
+    }
+  };
+  copyLink.addEventListener("click", () => {
+    if (post.url) void copied(post.url, "Link");
+  });
+  copyKey.addEventListener("click", () => void copied(post.objectKey, "Key"));
+  // ←/→: the previous or next post of the grid, in this same dialog's place.
+  modal.dialog.addEventListener("keydown", (event) => {
+    if ((event.key !== "ArrowLeft" && event.key !== "ArrowRight") || !deps.neighbour || !titleInput.hidden) return;
+    if ((event.target as Element).closest("input, textarea, select")) return;
+    const next = deps.neighbour(post, event.key === "ArrowLeft" ? -1 : 1);
+    if (!next) return;
+    event.preventDefault();
+    modal.close();
+    openPreview(next, deps);
   });
 
   original.addEventListener("click", async () => {
