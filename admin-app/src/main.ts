@@ -117,6 +117,7 @@ function showApp(session: Session): void {
       listenProgress: ipc.onUploadProgress,
       describe: (e, filename) => describeError(e, errorContext("upload", { filename })),
       onUploaded: (post) => posts?.list.add(post),
+      discard: ipc.postDelete,
       onUnauthorized: expire,
     });
 

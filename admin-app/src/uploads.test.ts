@@ -5,6 +5,7 @@ import type { Policy, Post } from "./types";
 import {
   newItem,
   newUploadId,
+  overallProgress,
   progressFraction,
   progressText,
   reduceUpload,
@@ -87,9 +88,11 @@ function setup(opts: { concurrency?: number } = {}) {
     onChange: (item) => changes.push(item),
     onSucceeded: (_item, post) => succeeded.push(post),
     onFailed: (_item, error) => failures.push(error),
+    onCancelledLanded: (post) => landed.push(post),
   });
+  const landed: Post[] = [];
   const states = () => queue.list().map((i) => i.state);
-  return { queue, sends, changes, succeeded, failures, states };
+  return { queue, sends, changes, succeeded, failures, states, landed };
 }
 
 describe("UploadQueue", () => {
@@ -160,5 +163,63 @@ describe("UploadQueue", () => {
     expect(t.states()).toEqual(["done", "sending", "failed"]);
     expect(t.queue.clearFinished()).toEqual(["u1", "u3"]);
     expect(t.states()).toEqual(["sending"]);
+  });
+});
+
+describe("UploadQueue: cancel, retry, overall progress", () => {
+  it("a file not sent yet is dropped; the next one starts in its place", async () => {
+    const t = setup({ concurrency: 1 });
+    t.queue.add([png("a.png"), png("b.png"), png("c.png")]);
+    await flush();
+    t.queue.cancel("u2");
+    expect(t.states()).toEqual(["sending", "cancelled", "queued"]);
+    expect(progressText(t.queue.get("u2")!)).toBe("Cancelled");
+    t.sends.get("u1")!.resolve(makePost(1));
+    await flush();
+    expect(t.states()).toEqual(["done", "cancelled", "sending"]);
+    expect([...t.sends.keys()]).toEqual(["u1", "u3"]);
+  });
+
+  it("a file cancelled while sending that the server took anyway is handed back to be removed", async () => {
+    const t = setup();
+    t.queue.add([png("a.png")]);
+    await flush();
+    t.queue.cancel("u1");
+    t.sends.get("u1")!.resolve(makePost(7));
+    await flush();
+    expect(t.states()).toEqual(["cancelled"]);
+    expect(t.succeeded).toEqual([]);
+    expect(t.landed.map((p) => p.id)).toEqual([7]);
+  });
+
+  it("retries a failed file (checked again) and only the latest attempt's answer counts", async () => {
+    const t = setup();
+    t.queue.add([png("a.png")]);
+    await flush();
+    const first = t.sends.get("u1")!;
+    first.reject({ kind: "network", message: "down" });
+    await flush();
+    expect(t.states()).toEqual(["failed"]);
+    t.queue.retry("u1");
+    await flush();
+    expect(t.states()).toEqual(["sending"]);
+    t.sends.get("u1")!.resolve(makePost(3));
+    await flush();
+    expect(t.states()).toEqual(["done"]);
+    expect(t.succeeded.map((p) => p.id)).toEqual([3]);
+  });
+
+  it("adds up what all files have sent, until every one has ended", async () => {
+    const t = setup();
+    t.queue.add([png("a.png", 100), png("b.png", 300)]);
+    await flush();
+    t.queue.progress({ uploadId: "u2", phase: "uploading", sent: 150, total: 300 });
+    expect(overallProgress(t.queue.list())).toEqual({ sent: 150, total: 400 });
+    t.sends.get("u1")!.resolve(makePost(1));
+    await flush();
+    expect(overallProgress(t.queue.list())).toEqual({ sent: 250, total: 400 });
+    t.sends.get("u2")!.resolve(makePost(2));
+    await flush();
+    expect(overallProgress(t.queue.list())).toBeNull();
   });
 });

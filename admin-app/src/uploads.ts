@@ -5,7 +5,7 @@ import type { CheckResult, FileLike } from "./policy";
 import type { Post, UploadPhase, UploadProgress } from "./types";
 
 /** Also the `data-state` of an upload row (the end-to-end test reads it). */
-export type UploadState = "checking-locally" | "queued" | "sending" | "done" | "failed";
+export type UploadState = "checking-locally" | "queued" | "sending" | "done" | "failed" | "cancelled";
 
 export type UploadItem = {
   readonly id: string;
@@ -26,7 +26,10 @@ export type UploadAction =
   | { type: "started" }
   | { type: "progress"; phase: UploadPhase; sent: number; total: number }
   | { type: "succeeded"; post: Post }
-  | { type: "failed"; message: string };
+  | { type: "failed"; message: string }
+  | { type: "cancelled" }
+  /** A failed or cancelled file, sent again. */
+  | { type: "retried" };
 
 export function newItem(id: string, file: FileLike): UploadItem {
   return {
@@ -68,6 +71,12 @@ export function reduceUpload(item: UploadItem, action: UploadAction): UploadItem
       return item.state === "sending" ? { ...item, state: "done", phase: null, sent: item.total, post: action.post } : item;
     case "failed":
       return item.state === "sending" || item.state === "queued" ? { ...item, state: "failed", phase: null, error: action.message } : item;
+    case "cancelled":
+      return isFinished(item) ? item : { ...item, state: "cancelled", phase: null, sent: 0, error: null };
+    case "retried":
+      return item.state === "failed" || item.state === "cancelled"
+        ? { ...item, state: "checking-locally", phase: null, sent: 0, error: null, post: null }
+        : item;
   }
 }
 
@@ -101,11 +110,26 @@ export function progressText(item: UploadItem): string {
       return item.post?.status === "processing" ? "Uploaded · processing…" : "Done";
     case "failed":
       return item.error ?? "Failed";
+    case "cancelled":
+      return "Cancelled";
   }
 }
 
 export function isFinished(item: UploadItem): boolean {
-  return item.state === "done" || item.state === "failed";
+  return item.state === "done" || item.state === "failed" || item.state === "cancelled";
+}
+
+/** All files together: bytes sent of bytes to send, for the overall line. */
+export function overallProgress(items: readonly UploadItem[]): { sent: number; total: number } | null {
+  const counted = items.filter((i) => i.state !== "failed" && i.state !== "cancelled");
+  if (!counted.some((i) => !isFinished(i))) return null;
+  let sent = 0;
+  let total = 0;
+  for (const item of counted) {
+    total += item.size;
+    sent += item.state === "done" ? item.size : item.state === "sending" ? Math.round((progressFraction(item) ?? 0) * item.size) : 0;
+  }
+  return { sent, total };
 }
 
 let counter = 0;
@@ -129,12 +153,16 @@ export type QueueOptions<F extends FileLike> = {
   onChange: (item: UploadItem) => void;
   onSucceeded?: (item: UploadItem, post: Post) => void;
   onFailed?: (item: UploadItem, error: unknown) => void;
+  /** A file cancelled while it was sending that the server took anyway: undo it. */
+  onCancelledLanded?: (post: Post) => void;
   newId?: () => string;
 };
 
 export class UploadQueue<F extends FileLike = File> {
   private readonly items = new Map<string, UploadItem>();
   private readonly files = new Map<string, F>();
+  /** Each send of a file is an attempt; only the latest one's answer counts. */
+  private readonly attempts = new Map<string, number>();
   private readonly concurrency: number;
 
   constructor(private readonly opts: QueueOptions<F>) {
@@ -165,6 +193,34 @@ export class UploadQueue<F extends FileLike = File> {
     return added;
   }
 
+  /**
+   * Stops a file: one not sent yet is simply dropped; one sending is let go
+   * and, if the server still takes it, removed again (`onCancelledLanded`).
+   */
+  cancel(id: string): void {
+    this.apply(id, { type: "cancelled" });
+    this.pump();
+  }
+
+  /** Whether `retry` can send it again (its bytes are still at hand). */
+  canRetry(id: string): boolean {
+    return this.files.has(id);
+  }
+
+  /** Sends a failed or cancelled file again (checked again first). */
+  retry(id: string): void {
+    const file = this.files.get(id);
+    if (!file || !this.apply(id, { type: "retried" })) return;
+    this.opts.check(file).then(
+      (result) => {
+        if (result.ok) this.apply(id, { type: "accepted", contentType: result.contentType });
+        else this.apply(id, { type: "refused", message: result.message });
+        this.pump();
+      },
+      () => this.apply(id, { type: "refused", message: "the file could not be checked" }),
+    );
+  }
+
   /** An `upload-progress` event; ignored unless that upload is sending. */
   progress(p: UploadProgress): void {
     this.apply(p.uploadId, { type: "progress", phase: p.phase, sent: p.sent, total: p.total });
@@ -188,7 +244,10 @@ export class UploadQueue<F extends FileLike = File> {
     for (const item of this.items.values()) {
       if (isFinished(item)) gone.push(item.id);
     }
-    for (const id of gone) this.items.delete(id);
+    for (const id of gone) {
+      this.items.delete(id);
+      this.files.delete(id);
+    }
     return gone;
   }
 
@@ -198,7 +257,7 @@ export class UploadQueue<F extends FileLike = File> {
     const after = reduceUpload(before, action);
     if (after !== before) {
       this.items.set(id, after);
-      if (isFinished(after)) this.files.delete(id); // let the bytes go
+      if (after.state === "done") this.files.delete(id); // let the bytes go (a failed one may be retried)
       this.opts.onChange(after);
     }
     return after;
@@ -215,14 +274,18 @@ export class UploadQueue<F extends FileLike = File> {
     const file = this.files.get(id);
     const item = this.apply(id, { type: "started" });
     if (!file || !item || item.state !== "sending") return;
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, attempt);
+    const stale = () => this.attempts.get(id) !== attempt || this.items.get(id)?.state !== "sending";
     this.opts.send(item, file).then(
       (post) => {
+        if (stale()) return this.opts.onCancelledLanded?.(post);
         const done = this.apply(id, { type: "succeeded", post });
         if (done?.state === "done") this.opts.onSucceeded?.(done, post);
       },
       (error: unknown) => {
         const current = this.items.get(id);
-        if (!current) return;
+        if (!current || stale()) return;
         const failed = this.apply(id, { type: "failed", message: this.opts.describe(error, current) });
         if (failed) this.opts.onFailed?.(failed, error);
       },

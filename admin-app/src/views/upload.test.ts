@@ -124,3 +124,65 @@ describe("upload shortcut", () => {
     expect(picked).toHaveBeenCalledTimes(2);
   });
 });
+
+describe("upload panel: title, cancel, retry, overall line, folding away", () => {
+  it("gives the title in the field to the files added after it", async () => {
+    (document.getElementById("upload-title") as HTMLInputElement).value = "  Holiday ";
+    view.addFiles([png("a.png")]);
+    (document.getElementById("upload-title") as HTMLInputElement).value = "";
+    view.addFiles([png("b.png")]);
+    await flush();
+    expect(sends.map((s) => [s.req.filename, s.req.title])).toEqual([
+      ["a.png", "Holiday"],
+      ["b.png", ""],
+    ]);
+  });
+
+  it("cancels a queued file, retries a failed one, and adds up the bytes of all", async () => {
+    view.addFiles([1, 2, 3, 4].map((i) => png(`f${i}.png`, 100)));
+    await flush();
+    expect(document.getElementById("upload-overall")!.textContent).toBe("0 B of 400 B sent · 0 %");
+    (row("f4.png").querySelector('[data-action="cancel"]') as HTMLButtonElement).click();
+    expect(row("f4.png").dataset.state).toBe("cancelled");
+    expect((row("f4.png").querySelector('[data-action="retry"]') as HTMLElement).hidden).toBe(false);
+    sends[0]!.reply.reject({ kind: "network", message: "down" });
+    await flush();
+    const retry = row("f1.png").querySelector('[data-action="retry"]') as HTMLButtonElement;
+    expect(retry.hidden).toBe(false);
+    retry.click();
+    await flush();
+    expect(row("f1.png").dataset.state).toBe("sending");
+    expect(sends.filter((s) => s.req.filename === "f1.png")).toHaveLength(2);
+  });
+
+  it("folds away by itself once every file is done", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      view.addFiles([png("a.png")]);
+      await flush();
+      sends[0]!.reply.resolve(makePost(1));
+      await flush();
+      expect(document.getElementById("upload-panel")!.hidden).toBe(false);
+      await vi.advanceTimersByTimeAsync(4000);
+      expect(document.getElementById("upload-panel")!.hidden).toBe(true);
+      expect(rows()).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stays open while a file failed", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      view.addFiles([png("a.png"), png("b.png")]);
+      await flush();
+      sends[0]!.reply.resolve(makePost(1));
+      sends[1]!.reply.reject({ kind: "rejected", message: "no" });
+      await flush();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(document.getElementById("upload-panel")!.hidden).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -4,7 +4,7 @@
 import { h, icon } from "../dom";
 import { formatBytes } from "../format";
 import { acceptAttribute, checkFile } from "../policy";
-import { isFinished, progressFraction, progressText, UploadQueue, type UploadItem } from "../uploads";
+import { isFinished, overallProgress, progressFraction, progressText, UploadQueue, type UploadItem } from "../uploads";
 import type { UploadRequest } from "../ipc";
 import type { Policy, Post, UploadProgress } from "../types";
 import { openModalCount } from "./modal";
@@ -17,6 +17,10 @@ export type UploadDeps = {
   describe: (error: unknown, filename: string) => string;
   onUploaded: (post: Post) => void;
   onUnauthorized: (error: unknown) => void;
+  /** Deletes a post that landed although its upload was cancelled. */
+  discard?: (id: number) => Promise<unknown>;
+  /** How long a finished panel stays before it folds away (tests shorten it). */
+  collapseAfterMs?: number;
   concurrency?: number;
 };
 
@@ -42,7 +46,13 @@ export function summaryText(items: UploadItem[]): string {
 }
 
 export function uploadView(deps: UploadDeps): UploadView {
-  const rows = new Map<string, { row: HTMLLIElement; bar: HTMLProgressElement; text: HTMLElement }>();
+  const rows = new Map<
+    string,
+    { row: HTMLLIElement; bar: HTMLProgressElement; text: HTMLElement; cancel: HTMLButtonElement; retry: HTMLButtonElement }
+  >();
+  /** Titles chosen for files, by upload id (the field applies to the files added after it). */
+  const titles = new Map<string, string>();
+  let collapseTimer: ReturnType<typeof setTimeout> | undefined;
 
   const input = h("input", {
     type: "file",
@@ -60,12 +70,23 @@ export function uploadView(deps: UploadDeps): UploadView {
     "Upload",
   );
   const list = h("ul", { id: "upload-list", class: "upload-list", role: "list" });
+  const titleInput = h("input", {
+    type: "text",
+    id: "upload-title",
+    class: "upload-title",
+    maxlength: 200,
+    placeholder: "Title for the next files (optional)",
+    "aria-label": "Title given to the files you add next (optional)",
+  });
+  const overall = h("p", { id: "upload-overall", class: "muted", hidden: true });
   const summary = h("p", { class: "upload-summary muted", role: "status" });
   const clear = h("button", { type: "button", class: "link-button", id: "clear-uploads" }, "Clear finished");
   const panel = h(
     "section",
-    { id: "upload-panel", class: "upload-panel", "aria-labelledby": "upload-title", hidden: true },
-    h("div", { class: "upload-head" }, h("h2", { id: "upload-title" }, "Uploads"), summary, clear),
+    { id: "upload-panel", class: "upload-panel", "aria-labelledby": "uploads-heading", hidden: true },
+    h("div", { class: "upload-head" }, h("h2", { id: "uploads-heading" }, "Uploads"), summary, clear),
+    titleInput,
+    overall,
     list,
   );
   const overlay = h(
@@ -88,14 +109,20 @@ export function uploadView(deps: UploadDeps): UploadView {
     if (!r) {
       const bar = h("progress", { max: 1, class: "upload-bar", "aria-label": `Progress of ${item.name}` });
       const text = h("p", { class: "upload-text" });
+      const id = item.id;
+      const cancel = h("button", { type: "button", class: "link-button", "data-action": "cancel", "aria-label": `Cancel ${item.name}` }, "Cancel");
+      cancel.addEventListener("click", () => queue.cancel(id));
+      const retry = h("button", { type: "button", class: "link-button", "data-action": "retry", "aria-label": `Retry ${item.name}` }, "Retry");
+      retry.addEventListener("click", () => queue.retry(id));
       const row = h(
         "li",
         { class: "upload-row", "data-upload": item.id },
         h("p", { class: "upload-name" }, h("span", { class: "name", title: item.name }, item.name), h("span", { class: "muted size" }, formatBytes(item.size))),
         bar,
         text,
+        h("span", { class: "upload-actions" }, cancel, retry),
       );
-      r = { row, bar, text };
+      r = { row, bar, text, cancel, retry };
       rows.set(item.id, r);
       list.prepend(row); // newest on top, as in the grid
     }
@@ -103,12 +130,34 @@ export function uploadView(deps: UploadDeps): UploadView {
     const fraction = progressFraction(item);
     if (fraction === null) r.bar.removeAttribute("value");
     else r.bar.value = fraction;
-    r.bar.hidden = item.state === "failed";
+    r.bar.hidden = item.state === "failed" || item.state === "cancelled";
     r.text.textContent = progressText(item);
+    r.cancel.hidden = isFinished(item);
+    r.retry.hidden = !(item.state === "cancelled" || (item.state === "failed" && item.post === null && queue.canRetry(item.id)));
     const all = queue.list();
     summary.textContent = summaryText(all);
+    const total = overallProgress(all);
+    overall.hidden = total === null || all.length < 2;
+    if (total) overall.textContent = `${formatBytes(total.sent)} of ${formatBytes(total.total)} sent · ${Math.floor((100 * total.sent) / Math.max(1, total.total))} %`;
     clear.hidden = !all.some(isFinished);
     panel.hidden = all.length === 0;
+    // Everything done and nothing failed: the panel folds away by itself.
+    clearTimeout(collapseTimer);
+    if (all.length && all.every((i) => i.state === "done" || i.state === "cancelled")) {
+      collapseTimer = setTimeout(collapse, deps.collapseAfterMs ?? 4000);
+    }
+  };
+  const collapse = () => {
+    for (const id of queue.clearFinished()) {
+      rows.get(id)?.row.remove();
+      rows.delete(id);
+      titles.delete(id);
+    }
+    const left = queue.list();
+    summary.textContent = summaryText(left);
+    clear.hidden = true;
+    panel.hidden = left.length === 0;
+    if (panel.hidden && panel.contains(document.activeElement)) button.focus();
   };
 
   const queue = new UploadQueue<File>({
@@ -116,11 +165,13 @@ export function uploadView(deps: UploadDeps): UploadView {
     check: async (file) => checkFile(file, policy ?? (await loadPolicy())),
     send: async (item, file) => {
       const bytes = await file.arrayBuffer();
-      return deps.send({ uploadId: item.id, filename: item.name, contentType: item.contentType, title: "", bytes });
+      return deps.send({ uploadId: item.id, filename: item.name, contentType: item.contentType, title: titles.get(item.id) ?? "", bytes });
     },
     describe: (error, item) => deps.describe(error, item.name),
     onChange: render,
     onSucceeded: (_item, post) => deps.onUploaded(post),
+    // Cancelled too late: the server had it already; take it back out.
+    onCancelledLanded: (post) => void deps.discard?.(post.id).catch(() => {}),
     onFailed: (_item, error) => {
       if (typeof error === "object" && error !== null && (error as { kind?: unknown }).kind === "unauthorized") {
         deps.onUnauthorized(error);
@@ -129,7 +180,9 @@ export function uploadView(deps: UploadDeps): UploadView {
   });
 
   const addFiles = (files: Iterable<File>) => {
+    const title = titleInput.value.trim();
     const added = queue.add(files);
+    for (const item of added) if (title) titles.set(item.id, title);
     if (added.length) panel.hidden = false;
   };
 
@@ -139,14 +192,7 @@ export function uploadView(deps: UploadDeps): UploadView {
     input.value = ""; // the same file again is a new upload
   });
   clear.addEventListener("click", () => {
-    for (const id of queue.clearFinished()) {
-      rows.get(id)?.row.remove();
-      rows.delete(id);
-    }
-    const all = queue.list();
-    summary.textContent = summaryText(all);
-    clear.hidden = true;
-    panel.hidden = all.length === 0;
+    collapse();
     if (panel.hidden) button.focus();
   });
 
@@ -206,6 +252,7 @@ export function uploadView(deps: UploadDeps): UploadView {
     addFiles,
     destroy() {
       destroyed = true;
+      clearTimeout(collapseTimer);
       unlisten?.();
       window.removeEventListener("dragenter", onDragEnter);
       window.removeEventListener("dragover", onDragOver);
