@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use tokio::io::AsyncWriteExt;
+
 use futures::StreamExt;
 use reqwest::{RequestBuilder, header};
 use serde::de::DeserializeOwned;
@@ -16,6 +18,8 @@ use crate::settings::Settings;
 
 /// JSON calls are small: a service that has not answered in this long is not going to.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// A whole download, body included.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// Image bytes go up in pieces this size, one progress report each.
 const CHUNK: usize = 64 * 1024;
 
@@ -242,16 +246,47 @@ impl ImgupClient {
                 .bearer_auth(token),
         )
         .await?;
-        let bytes = Self::send(self.http.get(link.url)).await?.bytes().await?;
-        let path = free_name(folder, &post.filename);
-        std::fs::create_dir_all(folder)
-            .and_then(|()| std::fs::write(&path, &bytes))
-            .map_err(|e| {
-                AppError::new(
-                    ErrorKind::Storage,
-                    format!("cannot save {}: {e}", path.display()),
-                )
-            })?;
+        // Streamed to disk, never held whole; bounded in time and in size (a
+        // cleaned original is about its declared size: four times that is
+        // a server gone wrong).
+        let limit = (post.size.max(0) as u64).saturating_mul(4) + 1024 * 1024;
+        let mut response = Self::send(self.http.get(link.url).timeout(DOWNLOAD_TIMEOUT)).await?;
+        let storage = |path: &Path, e: std::io::Error| {
+            AppError::new(
+                ErrorKind::Storage,
+                format!("cannot save {}: {e}", path.display()),
+            )
+        };
+        tokio::fs::create_dir_all(folder)
+            .await
+            .map_err(|e| storage(folder, e))?;
+        let (path, mut file) = create_free(folder, &post.filename)
+            .await
+            .map_err(|e| storage(folder, e))?;
+        let written: Result<(), AppError> = async {
+            let mut received = 0u64;
+            while let Some(chunk) = response.chunk().await? {
+                received += chunk.len() as u64;
+                if received > limit {
+                    return Err(AppError::new(
+                        ErrorKind::Server,
+                        format!(
+                            "the download is larger than expected (over {limit} bytes); stopped"
+                        ),
+                    ));
+                }
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| storage(&path, e))?;
+            }
+            file.flush().await.map_err(|e| storage(&path, e))
+        }
+        .await;
+        if let Err(err) = written {
+            drop(file);
+            let _ = tokio::fs::remove_file(&path).await; // no half file left behind
+            return Err(err);
+        }
         Ok(path)
     }
 
@@ -339,6 +374,25 @@ impl ImgupClient {
 }
 
 /// `folder/name`, or `folder/stem (2).ext`, … when that is taken.
+/// Creates the file under the first free name (`create_new`: a file that
+/// appears meanwhile is never overwritten; the next name is tried).
+async fn create_free(folder: &Path, filename: &str) -> std::io::Result<(PathBuf, tokio::fs::File)> {
+    for _ in 0..1000 {
+        let path = free_name(folder, filename);
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(std::io::Error::other("no free file name"))
+}
+
 fn free_name(folder: &Path, filename: &str) -> PathBuf {
     // Only the last component of what the server calls the file.
     let name = Path::new(filename)

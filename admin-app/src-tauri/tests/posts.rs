@@ -101,6 +101,16 @@ async fn an_upload_reports_progress_and_lands_ready(pool: PgPool) {
     assert_eq!(first, downloads.path().join("cat.png"));
     assert_eq!(second, downloads.path().join("cat (2).png"));
     assert_eq!(std::fs::read(&first).unwrap(), image);
+    // Two at once never write into one file (each is created new).
+    let (third, fourth) = tokio::join!(
+        client.download(&token, &preview, downloads.path()),
+        client.download(&token, &preview, downloads.path())
+    );
+    let (third, fourth) = (third.unwrap(), fourth.unwrap());
+    assert_ne!(third, fourth);
+    for path in [&third, &fourth] {
+        assert_eq!(std::fs::read(path).unwrap(), image, "{}", path.display());
+    }
 
     // Deleted: gone from the list and from the API.
     client.delete_post(&token, post.id).await.unwrap();
