@@ -339,7 +339,9 @@ impl ImgupClient {
         let put = self
             .http
             .put(&created.presigned_url)
-            .header(header::CONTENT_TYPE, &file.content_type)
+            // The type the URL was signed for (the API's spelling of it, e.g.
+            // `image/png` for `IMAGE/PNG`), not the one the UI passed.
+            .header(header::CONTENT_TYPE, &created.post.content_type)
             .header(header::CONTENT_LENGTH, total)
             .body(reqwest::Body::wrap_stream(body))
             .timeout(Duration::from_secs(600));

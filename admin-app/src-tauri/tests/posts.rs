@@ -433,3 +433,23 @@ async fn a_202_from_complete_is_an_upload_still_processing_not_an_error(pool: Pg
     assert_eq!(ready.variants["thumb"].width, 320);
     assert!(ready.url.is_some());
 }
+
+/// The API accepts a type in any case and signs its own spelling of it; the
+/// PUT must send the signed one, or S3 refuses the signature.
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn an_upload_puts_the_content_type_that_was_signed(pool: PgPool) {
+    let stack = Stack::start(pool).await;
+    let client = stack.client();
+    let token = stack.token("ada@example.com").await;
+    let post = client
+        .upload(
+            &token,
+            "upload-case",
+            file("cat.png", " IMAGE/PNG ", small_png()),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(post.status, PostStatus::Ready);
+    assert_eq!(post.content_type, "image/png");
+}
