@@ -176,52 +176,45 @@ export class PostsList {
   async refresh(): Promise<void> {
     if (!this.loadedOnce) return this.reload();
     if (this.loading) return;
-    const generation = ++this.generation;
     const limit = Math.min(100, Math.max(this.pageSize, this.posts.length));
-    this.loading = true;
-    this.error = null;
-    this.onChange({ type: "status" });
-    let page: PostPage;
-    try {
-      page = await this.fetchPage(queryFor(this.view, limit, null));
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.loading = false;
-      this.error = error ?? new Error("failed");
-      this.onChange({ type: "status" });
-      return;
-    }
-    if (generation !== this.generation) return;
+    const page = await this.fetch(queryFor(this.view, limit, null), ++this.generation);
+    if (!page) return;
     const seen = new Set<number>();
     this.posts = page.items.filter((p) => matchesFilter(p, this.view.status) && !seen.has(p.id) && seen.add(p.id));
     this.ids = seen;
     this.cursor = page.nextCursor;
     this.exhausted = page.nextCursor === null;
-    this.loading = false;
     this.onChange({ type: "swap", posts: this.posts });
     this.onChange({ type: "status" });
+  }
+
+  /**
+   * One page for the list as it is at `generation`: `null` when it failed
+   * (the error is kept and shown) or the list changed meanwhile (dropped).
+   */
+  private async fetch(query: PostQuery, generation: number): Promise<PostPage | null> {
+    this.loading = true;
+    this.error = null;
+    this.onChange({ type: "status" });
+    try {
+      const page = await this.fetchPage(query);
+      if (generation !== this.generation) return null; // the view changed meanwhile
+      this.loading = false;
+      return page;
+    } catch (error) {
+      if (generation !== this.generation) return null;
+      this.loading = false;
+      this.error = error ?? new Error("failed");
+      this.onChange({ type: "status" });
+      return null;
+    }
   }
 
   /** The next page, unless one is on its way or there is none. */
   async loadMore(): Promise<void> {
     if (this.loading || this.exhausted) return;
-    const generation = this.generation;
-    const query = queryFor(this.view, this.pageSize, this.cursor);
-    this.loading = true;
-    this.error = null;
-    this.onChange({ type: "status" });
-    let page: PostPage;
-    try {
-      page = await this.fetchPage(query);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.loading = false;
-      this.error = error ?? new Error("failed");
-      this.onChange({ type: "status" });
-      return;
-    }
-    if (generation !== this.generation) return; // the filter changed meanwhile
-    this.loading = false;
+    const page = await this.fetch(queryFor(this.view, this.pageSize, this.cursor), this.generation);
+    if (!page) return;
     this.loadedOnce = true;
     this.cursor = page.nextCursor;
     this.exhausted = page.nextCursor === null;
