@@ -99,6 +99,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             user_per_minute: 0,
             ..RateLimitSettings::default()
         },
+        metrics: imgup_telemetry::MetricsSettings::default(),
         pending_upload_ttl_seconds: 86_400,
         cors_allowed_origins: imgup_api::config::Origins(args.cors_allowed_origins.clone()),
         command: None,
@@ -117,6 +118,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         "--environment=development".to_owned(),
         // One person on their own machine: no rate limit.
         "--rate-limit-ip-per-minute=0".to_owned(),
+        format!(
+            "--cors-allowed-origins={}",
+            args.cors_allowed_origins.join(",")
+        ),
         format!("--public-url=http://{auth_addr}"),
         format!(
             "--session-secret={}",

@@ -173,6 +173,11 @@ pub fn auth_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     d.insert("FRONTEND_URL".into(), auth.frontend_url.clone());
     d.insert("PUBLIC_URL".into(), auth_public_url(stack));
     d.insert("ADMIN_EMAILS".into(), auth.admin_emails.join(","));
+    // The pages that call the API also refresh and end their sessions here.
+    d.insert(
+        "CORS_ALLOWED_ORIGINS".into(),
+        stack.spec.api_cors_origins().join(","),
+    );
     if let Some(oidc) = &auth.oidc {
         d.insert("OIDC_ISSUER_URL".into(), oidc.issuer_url.clone());
     }
@@ -429,7 +434,7 @@ mod tests {
     }
 
     #[test]
-    fn the_api_allows_the_frontend_origin_by_default_and_what_the_spec_names() {
+    fn the_api_and_auth_allow_the_frontend_origin_by_default_and_what_the_spec_names() {
         let d = api_config_data(&stack(ImageUploadStackSpec::default()));
         assert_eq!(d["CORS_ALLOWED_ORIGINS"], "http://localhost:5173");
         let mut spec = ImageUploadStackSpec::default();
@@ -449,6 +454,9 @@ mod tests {
         spec.api.cors_allowed_origins = Some(vec![]);
         assert_eq!(api_config_data(&stack(spec))["CORS_ALLOWED_ORIGINS"], "");
         let a = auth_config_data(&stack(ImageUploadStackSpec::default()));
-        assert!(!a.contains_key("CORS_ALLOWED_ORIGINS"), "the api's");
+        assert_eq!(
+            a["CORS_ALLOWED_ORIGINS"], "http://localhost:5173",
+            "the same pages refresh their sessions at auth"
+        );
     }
 }

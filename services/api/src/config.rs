@@ -52,6 +52,8 @@ pub struct Config {
     pub quota: QuotaSettings,
     #[command(flatten)]
     pub rate_limit: RateLimitSettings,
+    #[command(flatten)]
+    pub metrics: imgup_telemetry::MetricsSettings,
     /// Uploads still pending after this many seconds are deleted with their
     /// object, and so are raw uploads nobody read (0: never).
     #[arg(
@@ -330,29 +332,8 @@ impl Default for ImageSettings {
     }
 }
 
-/// Web origins (`scheme://host[:port]`, no path).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Origins(pub Vec<String>);
-
-fn parse_origins(list: &str) -> Result<Origins, String> {
-    let mut origins = Vec::new();
-    for origin in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-        let parsed = url::Url::parse(origin).map_err(|e| format!("{origin:?}: {e}"))?;
-        let bare = matches!(parsed.scheme(), "http" | "https")
-            && parsed.host_str().is_some()
-            && parsed.path() == "/"
-            && !origin.ends_with('/')
-            && parsed.query().is_none()
-            && parsed.username().is_empty();
-        if !bare {
-            return Err(format!(
-                "{origin:?} is not an origin like https://app.example.com (scheme, host, optional port)"
-            ));
-        }
-        origins.push(origin.to_owned());
-    }
-    Ok(Origins(origins))
-}
+pub use imgup_telemetry::cors::Origins;
+use imgup_telemetry::cors::parse_origins;
 
 #[derive(Debug, Clone)]
 pub struct AllowedFormats(pub Vec<ImageFormat>);

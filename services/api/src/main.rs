@@ -11,8 +11,8 @@ use imgup_api::{Config, startup};
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut config = Config::parse();
-    imgup_telemetry::init_logs(config.log_format);
     if let Some(Command::Gc { dry_run }) = config.command.take() {
+        imgup_telemetry::init_command_logs(config.log_format);
         return match startup::gc(config, dry_run).await {
             Ok(drift) => {
                 println!(
@@ -33,6 +33,7 @@ async fn main() -> ExitCode {
             }
         };
     }
+    imgup_telemetry::init_logs(config.log_format);
     match startup::run(config, imgup_telemetry::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -80,6 +80,12 @@ impl ApiMetrics {
         }
     }
 
+    /// `METRICS_ENABLED`: see [`Metrics::enabled`].
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.telemetry = self.telemetry.enabled(enabled);
+        self
+    }
+
     pub fn image_checked(&self, outcome: &'static str) {
         self.images.get_or_create(&OutcomeLabel { outcome }).inc();
     }

@@ -65,7 +65,7 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         keys: Arc::new(KeyMinter::new(object_key_secret(config)?.as_bytes())),
         presign_expiry: config.policy.presign_expiry(),
         cors_origins: config.cors_allowed_origins.0.clone().into(),
-        metrics: ApiMetrics::new(),
+        metrics: ApiMetrics::new().enabled(config.metrics.enabled),
     }))
 }
 

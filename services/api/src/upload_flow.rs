@@ -223,7 +223,10 @@ pub async fn served_post(
     Ok(post)
 }
 
-/// Records a post for an object the caller PUT through `POST /uploads`.
+/// Records a post for an object the caller PUT through `POST /uploads`. The
+/// quota is counted again here, now that the upload becomes a post: tickets
+/// are checked against a usage that records none of them, so many taken at
+/// once would otherwise all become posts. An upload past the quota is removed.
 async fn adopt_raw_upload(
     state: &AppState,
     user: &AuthUser,
@@ -232,6 +235,13 @@ async fn adopt_raw_upload(
     let Some(object) = uploaded(state, key).await? else {
         return Err(ApiError::NotFound("image"));
     };
+    if let Err(refused) = state.quota.admit(state, user, object.size).await {
+        if matches!(refused, ApiError::QuotaExceeded(_)) {
+            state.storage.delete(&key.incoming()).await?;
+            state.storage.delete(key.as_str()).await?;
+        }
+        return Err(refused);
+    }
     let format = key.format();
     let created = state
         .posts

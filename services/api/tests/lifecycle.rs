@@ -222,3 +222,72 @@ async fn gc_finds_and_repairs_drift_between_the_database_and_the_bucket(pool: Pg
         Drift::default()
     );
 }
+
+/// `imgup-api gc [--dry-run]` as an operator runs it, against the test's
+/// database and bucket: its JSON report on stdout.
+async fn gc_command(app: &TestApp, dry_run: bool) -> serde_json::Value {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_imgup-api"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            imgup_testkit::process::database_url_of(&app.pool),
+        )
+        .env("JWT_SECRET", imgup_testkit::TEST_JWT_SECRET)
+        .env("S3_ENDPOINT", app.s3.endpoint())
+        .env("S3_ACCESS_KEY", imgup_testkit::TestS3::ACCESS_KEY)
+        .env("S3_SECRET_KEY", imgup_testkit::TestS3::SECRET_KEY)
+        .env("S3_BUCKET", support::BUCKET)
+        .arg("gc");
+    if dry_run {
+        command.arg("--dry-run");
+    }
+    // The S3 server runs on this test's runtime: wait off it.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("run imgup-api gc");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn the_gc_command_reports_drift_on_a_dry_run_and_repairs_it_otherwise(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let token = app.tokens.user("alice");
+    let lost = app
+        .upload_ready_post(&token, "lost.png", "image/png", sample_image())
+        .await;
+    let lost_id = lost["id"].as_i64().unwrap();
+    app.state
+        .storage
+        .delete(lost["objectKey"].as_str().unwrap())
+        .await
+        .unwrap();
+
+    let report = gc_command(&app, true).await;
+    assert_eq!(
+        report["postsWithoutObject"],
+        serde_json::json!([lost_id]),
+        "{report}"
+    );
+    let shown = app.get_json(&format!("/posts/{lost_id}"), &token).await;
+    assert_eq!(shown["status"], "ready", "a dry run changes nothing");
+
+    let report = gc_command(&app, false).await;
+    assert_eq!(
+        report["postsWithoutObject"],
+        serde_json::json!([lost_id]),
+        "{report}"
+    );
+    let shown = app.get_json(&format!("/posts/{lost_id}"), &token).await;
+    assert_eq!(shown["rejectionCode"], "missing_object");
+    let report = gc_command(&app, true).await;
+    assert_eq!(
+        report["postsWithoutObject"],
+        serde_json::json!([]),
+        "{report}"
+    );
+}

@@ -140,3 +140,22 @@ async fn the_image_queue_and_its_outcomes_are_counted(pool: PgPool) {
         "{text}"
     );
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn metrics_switched_off_are_not_served_and_the_api_still_works(pool: PgPool) {
+    let app = TestApp::builder(pool)
+        .arg("--metrics-enabled=false")
+        .start()
+        .await;
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    let body = support::error_body(response, StatusCode::NOT_FOUND).await;
+    assert_eq!(body["code"], "not_found", "{body}");
+    let alice = app.tokens.user("alice");
+    let response = app
+        .post("/posts", &alice)
+        .json(&json!({ "filename": "a.png", "contentType": "image/png", "size": 100 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}

@@ -229,3 +229,50 @@ async fn quotas_hold_at_upload_start_and_admins_are_exempt(pool: PgPool) {
     let admin_usage = app.get_json("/usage", &root).await;
     assert_eq!(admin_usage["maxPosts"], Value::Null);
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn raw_tickets_taken_at_once_do_not_add_up_past_the_quota(pool: PgPool) {
+    let image = sample_image();
+    let app = TestApp::builder(pool)
+        .arg("--quota-user-posts=1")
+        .start()
+        .await;
+    let alice = app.tokens.user("alice");
+    // Both tickets are handed out: neither upload is a post yet.
+    let first = app
+        .upload_ticket(&alice, "a.png", "image/png", image.len())
+        .await;
+    let second = app
+        .upload_ticket(&alice, "b.png", "image/png", image.len())
+        .await;
+    for ticket in [&first, &second] {
+        app.put(
+            ticket["presignedUrl"].as_str().unwrap(),
+            "image/png",
+            image.clone(),
+        )
+        .await;
+    }
+    let read = |ticket: &Value| {
+        let key = ticket["objectKey"].as_str().unwrap().to_owned();
+        let app = &app;
+        let alice = alice.clone();
+        async move {
+            app.get(&format!("/images/{key}"), &alice)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(read(&first).await.status(), StatusCode::OK);
+    let over = read(&second).await;
+    assert_eq!(
+        support::error_body(over, StatusCode::FORBIDDEN).await["code"],
+        "quota_exceeded"
+    );
+    // The upload past the quota is gone, not left for the sweeper, and one post is kept.
+    let key = second["objectKey"].as_str().unwrap();
+    assert!(!app.object_exists(&support::incoming(key)).await);
+    assert!(!app.object_exists(key).await);
+    assert_eq!(app.get_json("/usage", &alice).await["posts"], 1);
+}

@@ -222,6 +222,24 @@ async fn a_download_url_names_the_file_safely(pool: PgPool) {
         .to_owned();
     assert_eq!(disposition, imgup_policy::attachment(name));
     assert!(fetched.headers().get("x-evil").is_none());
+    assert_eq!(fetched.headers()["content-type"], "image/png");
+
+    // The served type is pinned in the URL, not taken from the stored object:
+    // one stored as HTML (S3 keeps what a writer declared) is still served as
+    // the post's image type, which browsers will not run.
+    app.state
+        .storage
+        .put(key, sample_image(), "text/html")
+        .await
+        .unwrap();
+    let fetched = app
+        .http
+        .get(view["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.headers()["content-type"], "image/png");
 
     let default_name = app
         .get(&format!("/images/{key}?as_download=true"), &token)

@@ -71,10 +71,23 @@ pub struct Config {
         default_value = ""
     )]
     pub admin_emails: Vec<String>,
+    /// Browser origins allowed to call the service (refresh, logout, me,
+    /// people), comma-separated; none by default. Sign-ins themselves are
+    /// redirects and need none.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_name = "CORS_ALLOWED_ORIGINS",
+        value_parser = imgup_telemetry::cors::parse_origins,
+        default_value = ""
+    )]
+    pub cors_allowed_origins: imgup_telemetry::cors::Origins,
     #[command(flatten)]
     pub providers: ProviderSettings,
     #[command(flatten)]
     pub rate_limit: crate::rate::RateLimitSettings,
+    #[command(flatten)]
+    pub metrics: imgup_telemetry::MetricsSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

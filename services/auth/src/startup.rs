@@ -38,7 +38,8 @@ pub fn state(config: &Config, db: impl Into<Database>) -> anyhow::Result<AppStat
         jwks: Arc::new(serde_json::to_value(config.jwt.jwks()?)?),
         ip_rate: Arc::new(IpRate::new(&config.rate_limit).context("REDIS_URL")?),
         config: Arc::new(config.clone()),
-        metrics: imgup_telemetry::Metrics::new("imgup_auth", |_| {}),
+        metrics: imgup_telemetry::Metrics::new("imgup_auth", |_| {})
+            .enabled(config.metrics.enabled),
     })
 }
 

@@ -116,14 +116,18 @@ macro_rules! sql_user_store {
                 .await?;
                 let user: User = match linked {
                     Some(user) => {
+                        // The provider's email now, unless another person here holds it.
                         sqlx::query_as(concat!(
                             "UPDATE users SET name = COALESCE($2, name), updated_at = $3, \
+                             email = CASE WHEN EXISTS (SELECT 1 FROM users o \
+                               WHERE lower(o.email) = lower($4) AND o.id <> $1) THEN email ELSE $4 END, \
                              last_sign_in_at = CASE WHEN disabled THEN last_sign_in_at ELSE $3 END \
                              WHERE id = $1 RETURNING ", user_columns!()
                         ))
                         .bind(user.id)
                         .bind(&identity.name)
                         .bind(now)
+                        .bind(&identity.email)
                         .fetch_one(&mut *tx)
                         .await?
                     }

@@ -207,3 +207,14 @@ async fn refusals_show_in_the_metrics_by_route_and_code(pool: PgPool) {
         "{text}"
     );
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn metrics_switched_off_are_not_served(pool: PgPool) {
+    let auth = start(pool, &["--metrics-enabled=false"]).await;
+    let one = client_from(1);
+    let response = one.get(auth.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_found", "{body}");
+    assert_eq!(test_token(&auth, &one, None).await.status(), StatusCode::OK);
+}

@@ -215,3 +215,40 @@ async fn health_and_readiness(pool: PgPool) {
         .unwrap();
     assert_eq!(ready["status"], "ready");
 }
+
+#[sqlx::test(migrator = "imgup_db::MIGRATOR")]
+async fn a_page_at_an_allowed_origin_may_refresh_and_others_get_no_cors_headers(pool: PgPool) {
+    let auth = TestAuth::start(
+        pool,
+        &["--cors-allowed-origins=https://app.example.com".to_owned()],
+    )
+    .await;
+    let preflight = |origin: &'static str| {
+        Client::new()
+            .request(reqwest::Method::OPTIONS, auth.url("/auth/token/refresh"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(
+        allowed.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
+    // Credentials (the sign-in cookie) are never shared with a page.
+    assert!(
+        !allowed
+            .headers()
+            .contains_key("access-control-allow-credentials")
+    );
+}

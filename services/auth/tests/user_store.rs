@@ -66,16 +66,18 @@ async fn behaves(store: &dyn UserStore) {
     assert_eq!(github.id, dev.id);
     assert_eq!(github.name.as_deref(), Some("Ada L."));
 
-    // The same provider account later: found by its subject even if the email changed,
-    // and a missing name keeps the one we have.
+    // The same provider account later: found by its subject even if the email
+    // changed, which becomes the person's email; a missing name keeps the one we have.
     let renamed = store
         .upsert_oauth(&identity("github", "gh-1", "ada@new.example", None))
         .await
         .unwrap();
     assert_eq!(renamed.id, dev.id);
+    assert_eq!(renamed.email, "ada@new.example");
     assert_eq!(renamed.name.as_deref(), Some("Ada L."));
 
-    // Someone else is someone else.
+    // Someone else is someone else, and keeps their email when another
+    // person's provider account moves to it.
     let grace = store
         .upsert_oauth(&identity(
             "google",
@@ -87,6 +89,18 @@ async fn behaves(store: &dyn UserStore) {
         .unwrap();
     assert_ne!(grace.id, dev.id);
     assert_eq!(store.get(grace.id).await.unwrap(), Some(grace.clone()));
+    let clash = store
+        .upsert_oauth(&identity("github", "gh-1", "Grace@example.com", None))
+        .await
+        .unwrap();
+    assert_eq!(
+        (clash.id, clash.email.as_str()),
+        (dev.id, "ada@new.example")
+    );
+    assert_eq!(
+        store.get(grace.id).await.unwrap().unwrap().email,
+        "grace@example.com"
+    );
 
     // New people are users, enabled, with their sign-in recorded.
     assert_eq!((dev.role.as_str(), dev.disabled), ("user", false));
@@ -122,7 +136,7 @@ async fn behaves(store: &dyn UserStore) {
         .unwrap();
     assert_eq!((disabled.role.as_str(), disabled.disabled), ("admin", true));
     let refused = store
-        .upsert_by_email("ada@example.com", "Ada")
+        .upsert_by_email("ada@new.example", "Ada")
         .await
         .unwrap();
     assert_eq!(refused.last_sign_in_at, disabled.last_sign_in_at);

@@ -6,16 +6,16 @@ mod cors;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tower_http::timeout::TimeoutLayer;
 
 #[derive(Debug, Clone)]
 pub struct EmbeddedS3Config {
@@ -37,6 +37,9 @@ pub struct ConnectionLimits {
     /// A connection that has not sent a whole request head by then is closed
     /// (slowloris).
     pub header_read_timeout: Duration,
+    /// Longest a request may take, its body included, before it is answered
+    /// 408 and its connection closed (a body trickled in a byte at a time).
+    pub request_timeout: Duration,
     /// Connections served at once; past this, new ones wait in the listen backlog.
     pub max_connections: usize,
 }
@@ -45,6 +48,8 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(10),
+            // Room for the largest upload on a slow link.
+            request_timeout: Duration::from_secs(300),
             max_connections: 1024,
         }
     }
@@ -107,14 +112,19 @@ impl EmbeddedS3 {
         let service = TowerToHyperService::new(
             tower::ServiceBuilder::new()
                 .layer(cors)
+                .layer(TimeoutLayer::with_status_code(
+                    http::StatusCode::REQUEST_TIMEOUT,
+                    limits.request_timeout,
+                ))
                 .service(builder.build()),
         );
         let addr = listener.local_addr().map_err(EmbeddedS3Error::Listen)?;
         let task = tokio::spawn(async move {
-            let mut http = ConnBuilder::new(TokioExecutor::new());
-            // A client that has not sent its request head by then is dropped (slowloris).
-            http.http1()
-                .timer(TokioTimer::new())
+            // HTTP/1.1 only, as S3 clients speak it: hyper's HTTP/2 server has
+            // no deadline for an idle connection. A client that has not sent its
+            // request head by then is dropped (slowloris).
+            let mut http = http1::Builder::new();
+            http.timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout);
             // Dropping the set (when this task is aborted) aborts every connection.
             let mut connections = JoinSet::new();
@@ -131,9 +141,7 @@ impl EmbeddedS3 {
                         continue;
                     }
                 };
-                let conn = http
-                    .serve_connection(TokioIo::new(socket), service.clone())
-                    .into_owned();
+                let conn = http.serve_connection(TokioIo::new(socket), service.clone());
                 connections.spawn(async move {
                     let _ = conn.await;
                 });

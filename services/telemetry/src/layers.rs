@@ -1,8 +1,10 @@
 use std::any::Any;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderName, Request, StatusCode, header};
+use http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -11,21 +13,31 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::metrics::HttpMetrics;
+use crate::metrics::{ErrorCode, HttpMetrics};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest a request may take, body included, before it is answered 408: past
 /// the longest wait a handler does on purpose (`COMPLETE_WAIT_MS`, at most 60 s).
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Wraps a router in the layers every service wants, outermost first: a request
 /// id (kept from the client or made up) echoed in the response, a trace span per
 /// request carrying that id, credentials hidden from logs, a panic guard that
 /// answers 500 with a JSON error instead of dropping the connection, and a
-/// deadline for the whole request; `metrics` counts and times every answer,
-/// the guards' 408 and 500 included.
-pub fn with_http_layers(router: Router, metrics: &HttpMetrics) -> Router {
+/// deadline for the whole request; `metrics` (when on) counts and times every
+/// answer, the guards' 408 and 500 included. The guards' answers, and axum's
+/// own 405, carry the same `{error, code}` body as every other error.
+pub fn with_http_layers(router: Router, metrics: Option<&HttpMetrics>) -> Router {
+    with_http_layers_and_deadline(router, metrics, REQUEST_TIMEOUT)
+}
+
+/// [`with_http_layers`] with another deadline for the whole request.
+pub fn with_http_layers_and_deadline(
+    router: Router,
+    metrics: Option<&HttpMetrics>,
+    deadline: Duration,
+) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
             let request_id = request
@@ -58,17 +70,55 @@ pub fn with_http_layers(router: Router, metrics: &HttpMetrics) -> Router {
                 header::COOKIE,
             ]))
             .layer(trace)
-            .layer(metrics.layer())
+            .option_layer(metrics.map(HttpMetrics::layer))
             .layer(CatchPanicLayer::custom(panic_response))
+            .map_response(explain_bare_refusal)
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
+                deadline,
             )),
     )
 }
 
 fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    let body = serde_json::json!({ "error": "internal error" });
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error",
+        "internal",
+    )
+}
+
+/// `{"error": …, "code": …}`, counted by its code like the services' own errors.
+fn error_response(status: StatusCode, error: &str, code: &'static str) -> Response {
+    let body = serde_json::json!({ "error": error, "code": code });
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorCode(std::borrow::Cow::Borrowed(code)));
+    response
+}
+
+/// The deadline's 408 and axum's 405 (a route without that method) come with
+/// no body; give them the one every other error has, keeping their headers
+/// (`Allow`).
+fn explain_bare_refusal(response: Response) -> Response {
+    let (error, code) = match response.status() {
+        StatusCode::REQUEST_TIMEOUT => ("the request took too long", "timeout"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method not allowed", "method_not_allowed"),
+        _ => return response,
+    };
+    if response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let explained = error_response(parts.status, error, code);
+    let (explained_parts, body) = explained.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.extensions.extend(explained_parts.extensions);
+    Response::from_parts(parts, body)
 }

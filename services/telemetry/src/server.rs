@@ -2,6 +2,11 @@
 //! send its request headers, a cap on open connections, an accept loop that
 //! backs off instead of spinning on errors, and graceful shutdown. Requests
 //! carry the peer's address as `ConnectInfo<SocketAddr>`.
+//!
+//! HTTP/1.1 only: hyper's HTTP/2 server has no deadline for an idle
+//! connection, so a client that opens one and answers pings would hold a
+//! slot for ever. Nothing here needs HTTP/2 (TLS and HTTP/2 end at the proxy
+//! in front, which speaks HTTP/1.1 to the services).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,8 +15,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -55,15 +60,10 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: EdgeLimits,
 ) -> std::io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(limits.header_read_timeout);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -89,10 +89,7 @@ pub async fn serve_with(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = connection.await;
             drop(slot);

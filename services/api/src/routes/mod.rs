@@ -8,15 +8,11 @@ pub(crate) mod stats;
 pub(crate) mod uploads;
 pub(crate) mod usage;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use http::{HeaderName, HeaderValue, Method, header};
+use http::Method;
 use tower::ServiceBuilder;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use images::ImageUrl;
 pub use policy::PolicyView;
@@ -46,33 +42,22 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/openapi.json", get(openapi::document))
-        .route("/metrics", get(health::metrics))
-        .fallback(health::not_found)
+        .fallback(health::not_found);
+    let api = if state.metrics.telemetry.is_enabled() {
+        api.route("/metrics", get(health::metrics))
+    } else {
+        api
+    };
+    let api = api
         // (one `layer` call: each is a box cloned for every request)
         .layer(
             ServiceBuilder::new()
-                .layer(cors(&state.cors_origins))
+                .layer(imgup_telemetry::cors::layer(
+                    &state.cors_origins,
+                    &[Method::GET, Method::POST, Method::PATCH, Method::DELETE],
+                ))
                 .layer(DefaultBodyLimit::max(MAX_JSON_BODY)),
         );
-    let http_metrics = state.metrics.telemetry.http().clone();
-    imgup_telemetry::with_http_layers(api.with_state(state), &http_metrics)
-}
-
-/// Browsers at the allowed origins may call the API with a bearer token (no
-/// cookies); every other origin gets no CORS headers at all.
-fn cors(origins: &[String]) -> CorsLayer {
-    // A predicate over a shared list rather than `AllowOrigin::list`: the
-    // layer is cloned for every request, and a list is a `Vec` to copy.
-    let origins: Arc<[HeaderValue]> = origins
-        .iter()
-        .filter_map(|origin| HeaderValue::from_str(origin).ok())
-        .collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(move |origin, _| {
-            origins.contains(origin)
-        }))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
-        .max_age(Duration::from_secs(600))
+    let http_metrics = state.metrics.telemetry.http().cloned();
+    imgup_telemetry::with_http_layers(api.with_state(state), http_metrics.as_ref())
 }

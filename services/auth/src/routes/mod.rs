@@ -7,6 +7,7 @@ pub mod tokens;
 
 use axum::Router;
 use axum::routing::{get, patch, post};
+use http::Method;
 
 use crate::state::AppState;
 
@@ -26,9 +27,17 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(tokens::jwks))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .route("/metrics", state.metrics.route())
         .fallback(health::not_found)
         .method_not_allowed_fallback(health::method_not_allowed);
-    let http_metrics = state.metrics.http().clone();
-    imgup_telemetry::with_http_layers(routes.with_state(state), &http_metrics)
+    let routes = if state.metrics.is_enabled() {
+        routes.route("/metrics", state.metrics.route())
+    } else {
+        routes
+    };
+    let routes = routes.layer(imgup_telemetry::cors::layer(
+        &state.config.cors_allowed_origins.0,
+        &[Method::GET, Method::POST, Method::PATCH],
+    ));
+    let http_metrics = state.metrics.http().cloned();
+    imgup_telemetry::with_http_layers(routes.with_state(state), http_metrics.as_ref())
 }

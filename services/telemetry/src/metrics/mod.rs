@@ -16,11 +16,32 @@ pub use http::{ErrorCode, HttpMetrics, HttpMetricsLayer};
 
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// `METRICS_ENABLED`, shared by the services' settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics` and count every request (false: neither).
+    #[arg(
+        long = "metrics-enabled",
+        env = "METRICS_ENABLED",
+        value_name = "METRICS_ENABLED",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub enabled: bool,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
 /// What a service exposes: built at start-up, read-only afterwards.
 #[derive(Clone, Debug)]
 pub struct Metrics {
     registry: Arc<Registry>,
     http: HttpMetrics,
+    enabled: bool,
 }
 
 impl Metrics {
@@ -34,11 +55,25 @@ impl Metrics {
         Self {
             registry: Arc::new(registry),
             http,
+            enabled: true,
         }
     }
 
-    pub fn http(&self) -> &HttpMetrics {
-        &self.http
+    /// `METRICS_ENABLED=false`: no `GET /metrics` and nothing counted per
+    /// request, for an instance that keeps no Prometheus (or that measures
+    /// what the counting costs).
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The per-request counters, when metrics are on.
+    pub fn http(&self) -> Option<&HttpMetrics> {
+        self.enabled.then_some(&self.http)
     }
 
     /// The exposition text.
