@@ -21,6 +21,8 @@ fi
 # the compose file with the Compose CLI, the curl walkthrough against `imgup dev`
 # a browser's upload from an allowed origin (headless Chromium), and
 # schemathesis over the API's OpenAPI document.
+# The GitHub Actions workflows with actionlint (and shellcheck over their run: steps).
+scripts/check-workflows.sh
 scripts/check-operator-manifests.sh
 scripts/check-compose.sh
 scripts/smoke-dev.sh
