@@ -4,19 +4,24 @@
 //! generated Secret exists (created once, never regenerated), read the
 //! Secrets the user named, then server-side apply every object whose
 //! `imgup.dev/spec-hash` differs from what is in the cluster. An unchanged
-//! stack therefore costs only reads. Last, the status is patched when, and
-//! only when, it changed. Deletion goes through a finalizer that honours the
+//! stack therefore costs only reads. Objects of the kinds a stack has only
+//! under some specs that its spec no longer wants (MinIO's StatefulSet after
+//! a switch to external S3, an autoscaler turned off) are then deleted, the
+//! data volumes always kept. Last, the status is patched when, and only
+//! when, it changed. Deletion goes through a finalizer that honours the
 //! retention policy.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
@@ -35,7 +40,8 @@ use crate::crd::{
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::resources::{
-    self, Desired, FIELD_MANAGER, Inputs, SPEC_HASH_ANNOTATION, config, secrets,
+    self, Desired, FIELD_MANAGER, Inputs, REPLICAS_HANDOVER_MANAGER, SPEC_HASH_ANNOTATION, config,
+    secrets,
 };
 use crate::{pods, status, validate, volumes};
 
@@ -57,6 +63,12 @@ pub struct Context {
     /// it. A different value later means someone else changed the object,
     /// and it is applied again (drift correction).
     pub seen_versions: Mutex<HashMap<String, String>>,
+    /// Per stack, a hash of the objects of the optional kinds
+    /// ([`resources::OPTIONAL_KINDS`]) it wanted when this process last
+    /// pruned it completely. Pruning lists every such kind, so it runs only
+    /// when that set changed, and once after start-up (whatever the spec
+    /// dropped while no operator ran is unknown).
+    pub pruned: Mutex<HashMap<String, String>>,
 }
 
 impl Context {
@@ -67,6 +79,7 @@ impl Context {
             metrics,
             failures: Mutex::new(HashMap::new()),
             seen_versions: Mutex::new(HashMap::new()),
+            pruned: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -225,7 +238,9 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     // The objects. One the API server refuses does not hold up the others.
     let mut seen = Observed::default();
     let mut refused = Vec::new();
-    for desired in resources::desired_objects(stack, &inputs) {
+    let desired = resources::desired_objects(stack, &inputs);
+    let wanted = optional_objects(&desired);
+    for desired in desired {
         let label = format!("{}/{}", desired.kind(), desired.name());
         let outcome = match desired {
             Desired::ConfigMap(o) => apply_one::<ConfigMap>(ctx, &ns, o).await.map(|(_, c)| c),
@@ -238,7 +253,7 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
                         c
                     })
             }
-            Desired::Deployment(o) => apply_one(ctx, &ns, o).await.map(|(o, c)| {
+            Desired::Deployment(o) => apply_deployment(ctx, &ns, o).await.map(|(o, c)| {
                 seen.deployments.insert(o.name_any(), o);
                 c
             }),
@@ -246,6 +261,14 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
                 seen.job = Some(o);
                 c
             }),
+            Desired::HorizontalPodAutoscaler(o) => {
+                apply_one::<HorizontalPodAutoscaler>(ctx, &ns, o)
+                    .await
+                    .map(|(_, c)| c)
+            }
+            Desired::PodDisruptionBudget(o) => apply_one::<PodDisruptionBudget>(ctx, &ns, o)
+                .await
+                .map(|(_, c)| c),
         };
         match outcome {
             Ok(true) => {
@@ -269,16 +292,26 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     {
         delete_stale_jobs(stack, ctx, &job.name_any()).await?;
     }
+    let pruning = prune_if_changed(stack, ctx, &ns, &wanted).await?;
     if !seen.changed.is_empty() {
         tracing::info!(objects = ?seen.changed, "applied");
         let note = format!("applied {}", seen.changed.join(", "));
         publish(ctx, stack, EventType::Normal, "Applied", note).await;
     }
+    pruning.publish(ctx, stack).await;
+    // Come back soon for a StatefulSet still waiting to be pruned.
+    let at_most = |after: Duration| {
+        Action::requeue(if pruning.waiting.is_empty() {
+            after
+        } else {
+            after.min(REQUEUE_PROGRESSING)
+        })
+    };
 
     if !refused.is_empty() {
         let st = status::not_ready(stack, "Rejected", &refused.join("; "), Timestamp::now());
         patch_status(stack, ctx, st).await?;
-        return Ok(Action::requeue(REQUEUE_READY));
+        return Ok(at_most(REQUEUE_READY));
     }
 
     let mut checks = component_checks(stack, &seen);
@@ -288,7 +321,7 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
     let all_ready = checks.iter().all(|c| c.ok);
     let st = status::from_checks(stack, &checks, config::endpoints(stack), Timestamp::now());
     patch_status(stack, ctx, st).await?;
-    Ok(Action::requeue(if all_ready {
+    Ok(at_most(if all_ready {
         REQUEUE_READY
     } else {
         REQUEUE_PROGRESSING
@@ -384,6 +417,51 @@ where
     apply_over(ctx, &api, ns, desired, existing).await
 }
 
+/// A Deployment whose replica count an autoscaler is to set is applied
+/// without one. When the operator's field manager still owns the count
+/// (autoscaling was just turned on), the count is first handed to
+/// [`REPLICAS_HANDOVER_MANAGER`] at its current value, so that the apply
+/// leaving it out does not remove it (the API server would default it to
+/// 1), and the autoscaler takes it from there.
+async fn apply_deployment(
+    ctx: &Context,
+    ns: &str,
+    desired: Deployment,
+) -> Result<(Deployment, bool), Error> {
+    let api: Api<Deployment> = Api::namespaced(ctx.client.clone(), ns);
+    let name = desired.name_any();
+    let existing = api.get_opt(&name).await?;
+    let autoscaled = desired.spec.as_ref().is_some_and(|s| s.replicas.is_none());
+    if autoscaled
+        && let Some(existing) = &existing
+        && let Some(count) = existing.spec.as_ref().and_then(|s| s.replicas)
+        && owns_replicas(existing, FIELD_MANAGER)
+    {
+        let hand_over = json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {"replicas": count},
+        });
+        let params = PatchParams::apply(REPLICAS_HANDOVER_MANAGER).force();
+        api.patch(&name, &params, &Patch::Apply(&hand_over)).await?;
+        ctx.metrics.writes.inc();
+    }
+    apply_over(ctx, &api, ns, desired, existing).await
+}
+
+/// Whether `manager`'s server-side apply owns the Deployment's
+/// `spec.replicas`, by its managed fields.
+fn owns_replicas(d: &Deployment, manager: &str) -> bool {
+    d.metadata.managed_fields.iter().flatten().any(|m| {
+        m.manager.as_deref() == Some(manager)
+            && m.operation.as_deref() == Some("Apply")
+            && m.fields_v1
+                .as_ref()
+                .is_some_and(|f| f.0["f:spec"].get("f:replicas").is_some())
+    })
+}
+
 /// A StatefulSet keeps the volume claim templates it was created with (the
 /// API server refuses any change to them): a new size is applied to its
 /// claims instead, and what cannot be changed is reported in `refused`.
@@ -454,6 +532,257 @@ where
         ctx.seen_versions.lock().unwrap().insert(key, m);
     }
     Ok((applied, true))
+}
+
+/// The objects of the optional kinds the stack wants, as `(kind, name)`.
+fn optional_objects(desired: &[Desired]) -> BTreeSet<(&'static str, String)> {
+    desired
+        .iter()
+        .filter(|d| resources::OPTIONAL_KINDS.contains(&d.kind()))
+        .map(|d| (d.kind(), d.name().to_owned()))
+        .collect()
+}
+
+/// What one prune did.
+#[derive(Default)]
+struct Pruning {
+    /// Deleted, as `Kind/name`.
+    removed: Vec<String>,
+    /// The data volume claims of deleted StatefulSets, kept.
+    kept_claims: Vec<String>,
+    /// StatefulSets not deleted yet, and why.
+    waiting: Vec<String>,
+}
+
+impl Pruning {
+    async fn publish(&self, ctx: &Context, stack: &ImageUploadStack) {
+        if !self.removed.is_empty() {
+            let mut note = format!("removed {}", self.removed.join(", "));
+            if !self.kept_claims.is_empty() {
+                note.push_str(&format!(
+                    "; kept their data volume claims {} (move the data off them, then delete them)",
+                    self.kept_claims.join(", ")
+                ));
+            }
+            tracing::info!("{note}");
+            publish(ctx, stack, EventType::Normal, "Pruned", note).await;
+        }
+        if !self.waiting.is_empty() {
+            let note = self.waiting.join("; ");
+            tracing::info!("{note}");
+            publish(ctx, stack, EventType::Normal, "Pruning", note).await;
+        }
+    }
+}
+
+/// Deletes the stack's objects of the optional kinds that `wanted` no
+/// longer names, when `wanted` differs from what this process last pruned
+/// the stack for (an unchanged stack costs no lists).
+async fn prune_if_changed(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    ns: &str,
+    wanted: &BTreeSet<(&'static str, String)>,
+) -> Result<Pruning, Error> {
+    let k = key(stack);
+    let fingerprint = resources::hash_json(wanted);
+    if ctx.pruned.lock().unwrap().get(&k) == Some(&fingerprint) {
+        return Ok(Pruning::default());
+    }
+    let names = |kind: &str| -> BTreeSet<&str> {
+        wanted
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+            .collect()
+    };
+    let services = unwanted::<Service>(stack, ctx, ns, &names("Service")).await?;
+    let stateful_sets = unwanted::<StatefulSet>(stack, ctx, ns, &names("StatefulSet")).await?;
+    let autoscalers =
+        unwanted::<HorizontalPodAutoscaler>(stack, ctx, ns, &names("HorizontalPodAutoscaler"))
+            .await?;
+    let budgets =
+        unwanted::<PodDisruptionBudget>(stack, ctx, ns, &names("PodDisruptionBudget")).await?;
+    let mut pruning = Pruning::default();
+    let mut kept_claims = Vec::new();
+    for sts in &stateful_sets {
+        if let Some(claims) = let_go_of_claims(ctx, ns, sts, &mut pruning).await? {
+            kept_claims.extend(claims);
+        }
+    }
+    // All at once, when every StatefulSet can go: a MinIO Service does not
+    // outlive its StatefulSet, and one Event names everything removed (the
+    // Event recorder folds later Events of the same reason into the first).
+    if !pruning.waiting.is_empty() {
+        return Ok(pruning);
+    }
+    for svc in &services {
+        delete_pruned(ctx, ns, svc, &mut pruning).await?;
+    }
+    for sts in &stateful_sets {
+        delete_pruned(ctx, ns, sts, &mut pruning).await?;
+    }
+    for hpa in &autoscalers {
+        delete_pruned(ctx, ns, hpa, &mut pruning).await?;
+    }
+    for pdb in &budgets {
+        delete_pruned(ctx, ns, pdb, &mut pruning).await?;
+    }
+    pruning.kept_claims = kept_claims;
+    ctx.pruned.lock().unwrap().insert(k, fingerprint);
+    Ok(pruning)
+}
+
+/// The stack's objects of kind `K` that are not `wanted`: labelled as the
+/// stack's and controlled by this very stack (its uid, so that nothing of a
+/// deleted and re-created namesake, or an object the user labelled alike,
+/// is touched).
+async fn unwanted<K>(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    ns: &str,
+    wanted: &BTreeSet<&str>,
+) -> Result<Vec<K>, Error>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), ns);
+    let selector = resources::stack_selector(stack);
+    let list = api.list(&ListParams::default().labels(&selector)).await?;
+    let uid = stack.uid();
+    Ok(list
+        .items
+        .into_iter()
+        .filter(|o| !wanted.contains(o.name_any().as_str()))
+        .filter(|o| {
+            o.owner_references()
+                .iter()
+                .any(|r| r.controller == Some(true) && Some(&r.uid) == uid.as_ref())
+        })
+        .collect())
+}
+
+/// Deletes a pruned object (its dependents, such as a StatefulSet's pods,
+/// go in the background).
+async fn delete_pruned<K>(
+    ctx: &Context,
+    ns: &str,
+    obj: &K,
+    pruning: &mut Pruning,
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), ns);
+    let name = obj.name_any();
+    ctx.metrics.writes.inc();
+    match api.delete(&name, &DeleteParams::background()).await {
+        Ok(_) => {}
+        // Gone already.
+        Err(kube::Error::Api(s)) if s.code == 404 => {}
+        Err(e) => return Err(e.into()),
+    }
+    let kind = K::kind(&());
+    ctx.seen_versions
+        .lock()
+        .unwrap()
+        .remove(&format!("{kind}/{ns}/{name}"));
+    pruning.removed.push(format!("{kind}/{name}"));
+    Ok(())
+}
+
+/// Makes sure that deleting a StatefulSet leaves its data volume claims
+/// alone, and returns the names of its claims once it does (`None`: not
+/// yet; the reason is in `pruning.waiting`).
+///
+/// With `persistentVolumeClaimRetentionPolicy.whenDeleted: Delete` (a stack
+/// whose retention is `Delete`), the StatefulSet controller makes the
+/// StatefulSet an owner of its claims, and the garbage collector would
+/// delete the claims with it: switching to external Postgres or S3 would
+/// destroy the data before anyone migrated it. So the policy is first set
+/// to `Retain`, and the StatefulSet is deleted only once its controller has
+/// seen that (`observedGeneration`) and no claim of the namespace names the
+/// StatefulSet as its owner any more.
+async fn let_go_of_claims(
+    ctx: &Context,
+    ns: &str,
+    sts: &StatefulSet,
+    pruning: &mut Pruning,
+) -> Result<Option<Vec<String>>, Error> {
+    let name = sts.name_any();
+    let label = format!("StatefulSet/{name}");
+    let deletes_claims = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.persistent_volume_claim_retention_policy.as_ref())
+        .and_then(|p| p.when_deleted.as_deref())
+        == Some("Delete");
+    if deletes_claims {
+        let api: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), ns);
+        let retain =
+            json!({"spec": {"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain"}}});
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&retain))
+            .await?;
+        ctx.metrics.writes.inc();
+        pruning.waiting.push(format!(
+            "{label} is no longer wanted: its volume claims are set to be kept (whenDeleted: Retain), and it is removed once its controller has let go of them"
+        ));
+        return Ok(None);
+    }
+    let observed = sts.status.as_ref().and_then(|s| s.observed_generation);
+    if observed < sts.metadata.generation {
+        pruning.waiting.push(format!(
+            "{label} is no longer wanted: waiting for its controller to see that its volume claims are kept"
+        ));
+        return Ok(None);
+    }
+    // Every claim of the namespace, not only those labelled as the stack's:
+    // what decides is the owner reference.
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), ns);
+    let uid = sts.uid();
+    let templates: Vec<String> = sts
+        .spec
+        .iter()
+        .flat_map(|s| s.volume_claim_templates.iter().flatten())
+        .map(|t| t.name_any())
+        .collect();
+    // `<template>-<statefulset>-<ordinal>`: the names its controller gives.
+    let made_by_it = |claim: &str| {
+        templates.iter().any(|t| {
+            claim
+                .strip_prefix(&format!("{t}-{name}-"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let mut owned = Vec::new();
+    let mut its = Vec::new();
+    for claim in claims.list(&ListParams::default()).await? {
+        let claim_name = claim.name_any();
+        if claim
+            .owner_references()
+            .iter()
+            .any(|r| Some(&r.uid) == uid.as_ref())
+        {
+            owned.push(format!("PersistentVolumeClaim/{claim_name}"));
+        }
+        if made_by_it(&claim_name) {
+            its.push(format!("PersistentVolumeClaim/{claim_name}"));
+        }
+    }
+    if !owned.is_empty() {
+        pruning.waiting.push(format!(
+            "{label} is no longer wanted: waiting for its controller to release {}",
+            owned.join(", ")
+        ));
+        return Ok(None);
+    }
+    Ok(Some(its))
 }
 
 /// The generated Secret: created when absent, completed with fresh values
@@ -579,6 +908,7 @@ async fn cleanup(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Erro
         .lock()
         .unwrap()
         .retain(|k, _| !k.contains(&prefix));
+    ctx.pruned.lock().unwrap().remove(&key(stack));
     match stack.spec.retention {
         RetentionPolicy::Delete => {
             let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), &ns);

@@ -23,6 +23,8 @@ const DEPLOY: &str = "/apis/apps/v1/namespaces/imgup/deployments";
 const JOBS: &str = "/apis/batch/v1/namespaces/imgup/jobs";
 const EVENTS: &str = "POST /apis/events.k8s.io/v1/namespaces/imgup/events";
 const PVCS: &str = "/api/v1/namespaces/imgup/persistentvolumeclaims";
+const HPA: &str = "/apis/autoscaling/v2/namespaces/imgup/horizontalpodautoscalers";
+const PDB: &str = "/apis/policy/v1/namespaces/imgup/poddisruptionbudgets";
 /// Asked when a component is not ready: what its pods say.
 const PODS: &str = "LIST /api/v1/namespaces/imgup/pods?labelSelector=app.kubernetes.io/instance=demo,app.kubernetes.io/managed-by=imgup-operator";
 const SELECTOR: &str =
@@ -79,6 +81,14 @@ fn object_paths(job: &str) -> Vec<String> {
     ]
 }
 
+/// The lists of one prune: every kind a stack has only under some specs.
+fn prune_lists() -> Vec<String> {
+    [SVC, STS, HPA, PDB]
+        .iter()
+        .map(|c| format!("LIST {c}?labelSelector={SELECTOR}"))
+        .collect()
+}
+
 fn condition(fake: &FakeApi, type_: &str) -> Value {
     let stack = fake.get(STACK).unwrap();
     stack["status"]["conditions"]
@@ -125,6 +135,7 @@ async fn first_pass_creates_secret_applies_everything_and_reports_progress() {
     want.push(format!(
         "LIST {JOBS}?labelSelector={SELECTOR},app.kubernetes.io/component=buckets"
     ));
+    want.extend(prune_lists()); // first sight since start-up
     want.push(EVENTS.into()); // Applied …
     want.push(PODS.into());
     want.push(format!("PATCH[apply] {STACK}/status"));
@@ -171,6 +182,8 @@ async fn second_pass_of_an_unchanged_stack_sends_no_writes() {
             .iter()
             .map(|p| format!("GET {p}")),
     );
+    // Nothing to prune either: the objects it wants are the ones it
+    // pruned for, so no LIST and no DELETE.
     want.push(PODS.into());
     assert_eq!(fake.take_log(), want);
     assert_eq!(generated_data(&fake), secret_before, "secret regenerated");
@@ -828,6 +841,24 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
     stack["spec"]["storage"] = json!({"minio": {"size": "20Gi"}});
     fake.put(STACK, stack);
     pass(&fake, &ctx).await.unwrap();
+    // Autoscaling on (the replica count handed over, an autoscaler and a
+    // disruption budget made), then off again (both pruned).
+    edit_spec(&fake, |s| {
+        s["api"]["autoscaling"] = json!({"maxReplicas": 3});
+    });
+    pass(&fake, &ctx).await.unwrap();
+    edit_spec(&fake, |s| {
+        s["api"].as_object_mut().unwrap().remove("autoscaling");
+    });
+    pass(&fake, &ctx).await.unwrap();
+    // External S3 and Postgres: the in-cluster ones pruned, their claims
+    // (whenDeleted: Delete with this retention) released first.
+    store_external_secrets(&fake);
+    edit_spec(&fake, go_external);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.get(&format!("{STS}/demo-minio")).is_none(), "pruned");
     let mut stack = fake.get(STACK).unwrap();
     stack["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
     fake.put(STACK, stack);
@@ -1244,4 +1275,480 @@ async fn after_a_restart_drift_made_while_no_operator_ran_is_put_back() {
         writes.is_empty(),
         "an unchanged stack is written to: {writes:?}"
     );
+}
+
+/// Edits the stored stack's spec as `kubectl apply` would (a new generation).
+fn edit_spec(fake: &FakeApi, edit: impl FnOnce(&mut Value)) {
+    let mut stack = fake.get(STACK).unwrap();
+    edit(&mut stack["spec"]);
+    let generation = stack["metadata"]["generation"].as_i64().unwrap_or(1);
+    stack["metadata"]["generation"] = json!(generation + 1);
+    fake.put(STACK, stack);
+}
+
+fn deployment_replicas(fake: &FakeApi, name: &str) -> Value {
+    fake.get(&format!("{DEPLOY}/{name}")).unwrap()["spec"]["replicas"].clone()
+}
+
+/// Whether the operator's own apply owns the Deployment's `spec.replicas`.
+fn operator_owns_replicas(fake: &FakeApi, name: &str) -> bool {
+    let d: Deployment = serde_json::from_value(fake.get(&format!("{DEPLOY}/{name}")).unwrap())
+        .expect("a Deployment");
+    owns_replicas(&d, FIELD_MANAGER)
+}
+
+fn writes(log: &[String]) -> Vec<String> {
+    log.iter()
+        .filter(|l| !l.starts_with("GET ") && *l != PODS && !l.contains("/events"))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn autoscaling_hands_the_replica_count_to_an_autoscaler_and_turned_off_takes_it_back() {
+    let fake = FakeApi::new();
+    let mut spec = ImageUploadStackSpec::default();
+    spec.api.replicas = 3;
+    store_stack(&fake, spec, true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(deployment_replicas(&fake, "demo-api"), 3);
+    assert!(operator_owns_replicas(&fake, "demo-api"));
+    let budget = fake
+        .get(&format!("{PDB}/demo-api"))
+        .expect("3 pods, a budget");
+    assert_eq!(budget["spec"]["maxUnavailable"], 1);
+    assert_eq!(
+        budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"],
+        "imgup-api"
+    );
+    assert!(
+        fake.get(&format!("{PDB}/demo-auth")).is_none(),
+        "auth runs one pod"
+    );
+    assert!(fake.get(&format!("{HPA}/demo-api")).is_none());
+    fake.take_log();
+
+    // Autoscaling on: the count goes to the hand-over manager at its value,
+    // then the Deployment is applied without one, and the autoscaler made.
+    edit_spec(&fake, |s| {
+        s["api"]["autoscaling"] = json!({"minReplicas": 2, "maxReplicas": 5});
+    });
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(
+        deployment_replicas(&fake, "demo-api"),
+        3,
+        "leaving replicas out must not reset the count to 1"
+    );
+    let log = fake.take_log();
+    let api = format!("{DEPLOY}/demo-api");
+    assert_eq!(
+        writes(&log),
+        vec![
+            format!("PATCH[apply] {api}"), // the hand-over
+            format!("PATCH[apply] {api}"),
+            format!("PATCH[apply] {HPA}/demo-api"),
+            prune_lists()[0].clone(),
+            prune_lists()[1].clone(),
+            prune_lists()[2].clone(),
+            prune_lists()[3].clone(),
+            format!("PATCH[apply] {STACK}/status"),
+        ]
+    );
+    assert!(!operator_owns_replicas(&fake, "demo-api"));
+    let hpa = fake.get(&format!("{HPA}/demo-api")).expect("an autoscaler");
+    assert_eq!(
+        hpa["spec"]["scaleTargetRef"],
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "demo-api"})
+    );
+    assert_eq!(
+        (&hpa["spec"]["minReplicas"], &hpa["spec"]["maxReplicas"]),
+        (&json!(2), &json!(5))
+    );
+    assert_eq!(
+        hpa["spec"]["metrics"][0]["resource"],
+        json!({"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}})
+    );
+    assert_eq!(hpa["metadata"]["ownerReferences"][0]["name"], "demo");
+
+    // The autoscaler scales to 4 (through the scale subresource, an update
+    // that takes the field): the operator's passes leave it there.
+    let deploys: Api<Deployment> = Api::namespaced(fake.client(), "imgup");
+    deploys
+        .patch(
+            "demo-api",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(deployment_replicas(&fake, "demo-api"), 4);
+    fake.take_log();
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(deployment_replicas(&fake, "demo-api"), 4);
+    assert_eq!(
+        writes(&fake.take_log()),
+        Vec::<String>::new(),
+        "an unchanged autoscaled stack: reads only, no list, no delete"
+    );
+
+    // At most one pod: the budget goes, the autoscaler stays.
+    edit_spec(&fake, |s| {
+        s["api"]["autoscaling"] = json!({"minReplicas": 1, "maxReplicas": 1});
+    });
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(log.contains(&format!("DELETE {PDB}/demo-api")), "{log:#?}");
+    assert!(!log.iter().any(|l| l.starts_with(&format!("DELETE {HPA}"))));
+    assert!(fake.get(&format!("{PDB}/demo-api")).is_none());
+    assert_eq!(
+        fake.get(&format!("{HPA}/demo-api")).unwrap()["spec"]["maxReplicas"],
+        1
+    );
+    assert!(event_reasons(&fake).contains(&"Pruned".to_string()));
+
+    // Off: the autoscaler goes and the spec's count is applied again.
+    edit_spec(&fake, |s| {
+        s["api"].as_object_mut().unwrap().remove("autoscaling");
+        s["api"]["replicas"] = json!(2);
+    });
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(log.contains(&format!("DELETE {HPA}/demo-api")), "{log:#?}");
+    assert!(fake.get(&format!("{HPA}/demo-api")).is_none());
+    assert_eq!(deployment_replicas(&fake, "demo-api"), 2);
+    assert!(operator_owns_replicas(&fake, "demo-api"));
+    assert!(
+        fake.get(&format!("{PDB}/demo-api")).is_some(),
+        "2 pods, a budget again"
+    );
+}
+
+#[tokio::test]
+async fn an_autoscaled_stack_that_sets_resources_must_request_cpu() {
+    let fake = FakeApi::new();
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "api": {"autoscaling": {"maxReplicas": 4},
+                "resources": {"requests": {"memory": "128Mi"}, "limits": {"memory": "512Mi"}}},
+    }))
+    .unwrap();
+    store_stack(&fake, spec, true);
+    pass(&fake, &context(&fake)).await.unwrap();
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["reason"], "InvalidSpec");
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap()
+            .contains("set api.resources.requests.cpu"),
+        "{ready}"
+    );
+    assert!(fake.get(&format!("{HPA}/demo-api")).is_none());
+}
+
+/// What the StatefulSet controller does for `whenDeleted: Delete`: it makes
+/// the StatefulSet the owner of the claims it made (and of its pods).
+fn store_claim_and_pod_of(fake: &FakeApi, sts: &str, claim_owned: bool) {
+    let owner = fake.get(&format!("{STS}/{sts}")).unwrap();
+    let reference = json!([{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts,
+        "uid": owner["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true}]);
+    let labels = owner["spec"]["template"]["metadata"]["labels"].clone();
+    let claim = format!("data-{sts}-0");
+    let mut metadata = json!({"name": claim, "namespace": "imgup", "labels": labels});
+    if claim_owned {
+        metadata["ownerReferences"] = reference.clone();
+    }
+    fake.put(
+        &format!("{PVCS}/{claim}"),
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata,
+               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}}),
+    );
+    fake.put(
+        &format!("/api/v1/namespaces/imgup/pods/{sts}-0"),
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": format!("{sts}-0"), "namespace": "imgup", "labels": labels,
+                            "ownerReferences": reference}}),
+    );
+}
+
+/// Plays the StatefulSet controller once it sees `whenDeleted: Retain`: it
+/// takes its owner references off the claims.
+fn release_claims(fake: &FakeApi) {
+    for p in fake.paths().into_iter().filter(|p| p.starts_with(PVCS)) {
+        let mut claim = fake.get(&p).unwrap();
+        claim["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ownerReferences");
+        fake.put(&p, claim);
+    }
+}
+
+fn store_external_secrets(fake: &FakeApi) {
+    for (name, data) in [
+        ("s3", json!({"access-key": "YWs=", "secret-key": "c2s="})),
+        ("db", json!({"url": "cG9zdGdyZXM6Ly9kYg=="})),
+    ] {
+        fake.put(
+            &format!("{SECRETS}/{name}"),
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": data}),
+        );
+    }
+}
+
+fn go_external(spec: &mut Value) {
+    spec["storage"] =
+        json!({"external": {"endpoint": "https://s3.example.com", "credentialsSecret": "s3"}});
+    spec["database"] = json!({"external": {"urlSecretRef": {"name": "db", "key": "url"}}});
+}
+
+#[tokio::test]
+async fn switching_to_external_s3_and_postgres_removes_the_in_cluster_ones_and_keeps_the_data() {
+    let fake = FakeApi::new();
+    store_stack(
+        &fake,
+        ImageUploadStackSpec {
+            retention: RetentionPolicy::Delete,
+            ..ImageUploadStackSpec::default()
+        },
+        true,
+    );
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    for sts in ["demo-postgres", "demo-minio"] {
+        assert_eq!(
+            fake.get(&format!("{STS}/{sts}")).unwrap()["spec"]["persistentVolumeClaimRetentionPolicy"]
+                ["whenDeleted"],
+            "Delete"
+        );
+        store_claim_and_pod_of(&fake, sts, true);
+    }
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    store_external_secrets(&fake);
+    fake.take_log();
+
+    edit_spec(&fake, go_external);
+    let action = pass(&fake, &ctx).await.unwrap();
+    for sts in ["demo-postgres", "demo-minio"] {
+        assert!(
+            fake.get(&format!("{PVCS}/data-{sts}-0")).is_some(),
+            "the data volume of {sts} went with its StatefulSet"
+        );
+    }
+    assert_eq!(action, Action::requeue(REQUEUE_PROGRESSING));
+    let log = writes(&fake.take_log());
+    // The api and auth move first; then the StatefulSets are told to keep
+    // their claims, and nothing is deleted yet.
+    let first_prune = log.iter().position(|l| l.starts_with("LIST ")).unwrap();
+    assert!(
+        log[..first_prune]
+            .iter()
+            .any(|l| l == &format!("PATCH[apply] {DEPLOY}/demo-api"))
+    );
+    let pruning: Vec<_> = log[first_prune..]
+        .iter()
+        .filter(|l| !l.starts_with("LIST ") && !l.ends_with("/status"))
+        .filter(|l| !l.contains("/jobs/")) // the old bucket Job
+        .collect();
+    assert_eq!(
+        pruning,
+        [
+            &format!("PATCH[merge] {STS}/demo-minio"),
+            &format!("PATCH[merge] {STS}/demo-postgres"),
+        ]
+    );
+    for sts in ["demo-postgres", "demo-minio"] {
+        let o = fake.get(&format!("{STS}/{sts}")).unwrap();
+        assert_eq!(
+            o["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"],
+            "Retain"
+        );
+    }
+
+    // Its controller has not seen the change yet: still waiting.
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(!log.iter().any(|l| l.starts_with("DELETE ")), "{log:#?}");
+    // It has seen it, but the claims still name it as their owner: waiting.
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(!log.iter().any(|l| l.starts_with("DELETE ")), "{log:#?}");
+    assert!(log.contains(&format!("LIST {PVCS}")), "{log:#?}");
+
+    // Released: the Services and StatefulSets go, the pods with them, the
+    // claims stay.
+    release_claims(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(
+        !log.iter().any(|l| l.contains("persistentvolumeclaims/")),
+        "{log:#?}"
+    );
+    for sts in ["demo-postgres", "demo-minio"] {
+        assert!(log.contains(&format!("DELETE {STS}/{sts}")), "{log:#?}");
+        assert!(log.contains(&format!("DELETE {SVC}/{sts}")), "{log:#?}");
+        assert!(fake.get(&format!("{STS}/{sts}")).is_none());
+        assert!(fake.get(&format!("{SVC}/{sts}")).is_none());
+        assert!(
+            fake.get(&format!("/api/v1/namespaces/imgup/pods/{sts}-0"))
+                .is_none(),
+            "the garbage collector takes the pods"
+        );
+        assert!(
+            fake.get(&format!("{PVCS}/data-{sts}-0")).is_some(),
+            "the data volume of {sts} is kept"
+        );
+    }
+    let pruned: Vec<String> = fake
+        .paths()
+        .into_iter()
+        .filter(|p| p.contains("/events/"))
+        .map(|p| fake.get(&p).unwrap())
+        .filter(|e| e["reason"] == "Pruned")
+        .map(|e| e["note"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        pruned.iter().any(|n| n.contains("Service/demo-minio")
+            && n.contains("StatefulSet/demo-minio")
+            && n.contains("StatefulSet/demo-postgres")
+            && n.contains("kept their data volume claims PersistentVolumeClaim/data-demo-minio-0, PersistentVolumeClaim/data-demo-postgres-0")),
+        "{pruned:#?}"
+    );
+
+    // Done: the next pass lists nothing, deletes nothing.
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(writes(&fake.take_log()), Vec::<String>::new());
+    assert_eq!(condition(&fake, "Ready")["status"], "True");
+}
+
+#[tokio::test]
+async fn with_retained_claims_the_in_cluster_store_goes_in_one_pass_and_only_it() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    store_claim_and_pod_of(&fake, "demo-minio", false);
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    store_external_secrets(&fake);
+    fake.take_log();
+
+    edit_spec(&fake, |s| {
+        s["storage"] =
+            json!({"external": {"endpoint": "https://s3.example.com", "credentialsSecret": "s3"}});
+    });
+    pass(&fake, &ctx).await.unwrap();
+    let deletes: Vec<String> = writes(&fake.take_log())
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE ") || l.starts_with("PATCH[merge]"))
+        .filter(|l| !l.contains("/jobs/"))
+        .collect();
+    assert_eq!(
+        deletes,
+        vec![
+            format!("DELETE {SVC}/demo-minio"),
+            format!("DELETE {STS}/demo-minio"),
+        ]
+    );
+    assert!(fake.get(&format!("{PVCS}/data-demo-minio-0")).is_some());
+    assert!(fake.get(&format!("{STS}/demo-postgres")).is_some());
+}
+
+#[tokio::test]
+async fn pruning_lists_once_after_a_restart_and_leaves_what_this_stack_does_not_control() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    // Labelled like the stack's, but made by someone else, and one of an
+    // earlier stack of the same name (another uid).
+    let labels = json!({"app.kubernetes.io/instance": "demo",
+                        "app.kubernetes.io/managed-by": "imgup-operator"});
+    fake.put(
+        &format!("{SVC}/demo-extra"),
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "demo-extra", "namespace": "imgup", "labels": labels}}),
+    );
+    fake.put(
+        &format!("{SVC}/demo-old"),
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "demo-old", "namespace": "imgup", "labels": labels,
+                            "ownerReferences": [{"apiVersion": "imgup.dev/v1alpha1",
+                                "kind": "ImageUploadStack", "name": "demo", "uid": "an-earlier-uid",
+                                "controller": true}]}}),
+    );
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    fake.take_log();
+
+    let restarted = context(&fake);
+    pass(&fake, &restarted).await.unwrap();
+    let lists: Vec<String> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("LIST ") || l.starts_with("DELETE "))
+        // The bucket Job is applied once after a restart, and its old ones
+        // looked for.
+        .filter(|l| !l.contains("/jobs"))
+        .collect();
+    assert_eq!(lists, prune_lists(), "lists once, deletes nothing");
+    assert!(fake.get(&format!("{SVC}/demo-extra")).is_some());
+    assert!(fake.get(&format!("{SVC}/demo-old")).is_some());
+    pass(&fake, &restarted).await.unwrap();
+    assert!(
+        fake.take_log()
+            .iter()
+            .all(|l| l.starts_with("GET ") || l == PODS)
+    );
+}
+
+#[tokio::test]
+async fn the_fake_collects_garbage_like_the_api_server() {
+    let fake = FakeApi::new();
+    let owner = json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                       "metadata": {"name": "db", "namespace": "imgup", "uid": "u-sts"}});
+    fake.put(&format!("{STS}/db"), owner);
+    let reference =
+        json!([{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "uid": "u-sts"}]);
+    for name in ["data-db-0", "data-db-1"] {
+        fake.put(
+            &format!("{PVCS}/{name}"),
+            json!({"metadata": {"name": name, "uid": format!("u-{name}"), "ownerReferences": reference}}),
+        );
+    }
+    fake.put(
+        &format!("{PVCS}/mine"),
+        json!({"metadata": {"name": "mine", "uid": "u-mine"}}),
+    );
+    let sts: Api<StatefulSet> = Api::namespaced(fake.client(), "imgup");
+    sts.delete("db", &DeleteParams::background()).await.unwrap();
+    let left: Vec<String> = fake
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with(PVCS))
+        .collect();
+    assert_eq!(left, vec![format!("{PVCS}/mine")]);
+
+    // Orphaning only takes the references off.
+    fake.put(
+        &format!("{STS}/db"),
+        json!({"metadata": {"name": "db", "uid": "u-sts"}}),
+    );
+    fake.put(
+        &format!("{PVCS}/data-db-0"),
+        json!({"metadata": {"name": "data-db-0", "ownerReferences": reference}}),
+    );
+    let orphan = DeleteParams {
+        propagation_policy: Some(kube::api::PropagationPolicy::Orphan),
+        ..DeleteParams::default()
+    };
+    sts.delete("db", &orphan).await.unwrap();
+    let claim = fake.get(&format!("{PVCS}/data-db-0")).unwrap();
+    assert_eq!(claim["metadata"]["ownerReferences"], json!([]));
 }

@@ -179,6 +179,36 @@ fn default_replicas() -> i32 {
     1
 }
 
+/// A HorizontalPodAutoscaler for a component's Deployment, scaling on the
+/// pods' CPU use relative to their CPU request. While it is set, the
+/// component's `replicas` is ignored: the Deployment is applied without a
+/// replica count, so that the autoscaler owns it and no pass of the operator
+/// undoes its scaling.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, KubeSchema)]
+#[x_kube(validation = Rule::new("self.minReplicas <= self.maxReplicas").message("minReplicas must not be more than maxReplicas"))]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    /// Fewest pods (default 1).
+    #[serde(default = "default_replicas")]
+    #[schemars(range(min = 1, max = 100))]
+    pub min_replicas: i32,
+    /// Most pods.
+    #[schemars(range(min = 1, max = 100))]
+    pub max_replicas: i32,
+    /// The average CPU use, in percent of the pods' CPU request, the
+    /// autoscaler holds the pods at (default 80).
+    #[serde(
+        default = "default_target_cpu",
+        rename = "targetCPUUtilizationPercentage"
+    )]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_cpu_utilization_percentage: i32,
+}
+
+fn default_target_cpu() -> i32 {
+    80
+}
+
 /// The upload API (`imgup-api`, port 8080).
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -186,9 +216,14 @@ pub struct ApiSpec {
     /// Unset: `ghcr.io/imgup/imgup-api` at the operator's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Pods to run; ignored while `autoscaling` is set.
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0, max = 100))]
     pub replicas: i32,
+    /// Scale the api with a HorizontalPodAutoscaler on CPU instead of a
+    /// fixed `replicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
     /// Extra environment variables; one with the same name as an operator-set
@@ -215,6 +250,7 @@ impl Default for ApiSpec {
         Self {
             image: None,
             replicas: 1,
+            autoscaling: None,
             resources: None,
             env: Vec::new(),
             service: ServiceExposure::default(),
@@ -289,9 +325,14 @@ pub struct AuthSpec {
     /// Unset: `ghcr.io/imgup/imgup-auth` at the operator's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Pods to run; ignored while `autoscaling` is set.
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0, max = 100))]
     pub replicas: i32,
+    /// Scale auth with a HorizontalPodAutoscaler on CPU instead of a fixed
+    /// `replicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -367,6 +408,7 @@ impl Default for AuthSpec {
         Self {
             image: None,
             replicas: 1,
+            autoscaling: None,
             resources: None,
             env: Vec::new(),
             service: ServiceExposure::default(),
@@ -965,6 +1007,53 @@ mod tests {
                 .as_array()
                 .is_some_and(|r| r.contains(&"redis".into()))
         );
+    }
+
+    #[test]
+    fn autoscaling_is_bounded_and_checked_by_the_api_server() {
+        let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
+        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        for section in ["api", "auth"] {
+            let a = &spec["properties"][section]["properties"]["autoscaling"];
+            assert_eq!(
+                a["x-kubernetes-validations"][0]["rule"], "self.minReplicas <= self.maxReplicas",
+                "{section}"
+            );
+            assert_eq!(
+                a["required"],
+                serde_json::json!(["maxReplicas"]),
+                "{section}"
+            );
+            let props = &a["properties"];
+            for (field, default) in [
+                ("minReplicas", Some(1)),
+                ("maxReplicas", None),
+                ("targetCPUUtilizationPercentage", Some(80)),
+            ] {
+                assert_eq!(props[field]["minimum"], 1.0, "{section}.{field}");
+                assert_eq!(props[field]["maximum"], 100.0, "{section}.{field}");
+                assert_eq!(
+                    props[field].get("default"),
+                    default.map(serde_json::Value::from).as_ref(),
+                    "{section}.{field}"
+                );
+            }
+            assert!(
+                spec["properties"][section]["default"]
+                    .get("autoscaling")
+                    .is_none()
+            );
+        }
+        let a: Autoscaling = serde_norway::from_str("maxReplicas: 4\n").unwrap();
+        assert_eq!(
+            a,
+            Autoscaling {
+                min_replicas: 1,
+                max_replicas: 4,
+                target_cpu_utilization_percentage: 80
+            }
+        );
+        assert!(serde_norway::from_str::<Autoscaling>("minReplicas: 2\n").is_err());
     }
 
     #[test]

@@ -4,8 +4,15 @@
 //! the way the API server does for the calls the operator makes, and records
 //! every call, so that tests can assert the exact sequence of API calls a
 //! reconcile sends. Tests play the cluster's controllers with `mark_ready`.
+//!
+//! Where the API server's behaviour bit the operator, the fake has it too:
+//! server-side apply tracks which field manager owns which field (a field a
+//! manager stops applying, and nobody else owns, is removed, and a
+//! Deployment without `replicas` is defaulted to 1), and deleting an object
+//! deletes the objects whose owner references name it (the garbage
+//! collector; `Orphan` only takes the references off).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use http::{Method, Request, Response, StatusCode};
@@ -130,6 +137,170 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+/// A field as the path of keys from the object's root.
+type FieldPath = Vec<String>;
+
+/// The fields a manager sets with `body`: every path to a scalar, a list or
+/// an empty map (lists count whole; the API server tracks their items by
+/// key, which the operator's objects do not need). The object's identity
+/// (apiVersion, kind, name, namespace) is not a field anyone owns.
+fn fields_of(body: &Value) -> BTreeSet<FieldPath> {
+    fn walk(v: &Value, path: &mut FieldPath, out: &mut BTreeSet<FieldPath>) {
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                for (k, sub) in m {
+                    path.push(k.clone());
+                    walk(sub, path, out);
+                    path.pop();
+                }
+            }
+            _ => {
+                out.insert(path.clone());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(body, &mut Vec::new(), &mut out);
+    for identity in [
+        &["apiVersion"][..],
+        &["kind"],
+        &["metadata", "name"],
+        &["metadata", "namespace"],
+    ] {
+        out.remove(
+            &identity
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<FieldPath>(),
+        );
+    }
+    out
+}
+
+/// `fieldsV1` as the API server writes it: `{"f:spec": {"f:replicas": {}}}`.
+fn to_fields_v1(fields: &BTreeSet<FieldPath>) -> Value {
+    let mut root = json!({});
+    for path in fields {
+        let mut node = &mut root;
+        for k in path {
+            node = node
+                .as_object_mut()
+                .expect("a map")
+                .entry(format!("f:{k}"))
+                .or_insert(json!({}));
+        }
+    }
+    root
+}
+
+fn from_fields_v1(v: &Value) -> BTreeSet<FieldPath> {
+    fn walk(v: &Value, path: &mut FieldPath, out: &mut BTreeSet<FieldPath>) {
+        match v.as_object() {
+            Some(m) if !m.is_empty() => {
+                for (k, sub) in m {
+                    path.push(k.strip_prefix("f:").unwrap_or(k).to_string());
+                    walk(sub, path, out);
+                    path.pop();
+                }
+            }
+            _ => {
+                out.insert(path.clone());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The fields each manager of `obj` owns, by manager and operation.
+fn managed_fields(obj: &Value) -> Vec<(String, String, BTreeSet<FieldPath>)> {
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["manager"].as_str().unwrap_or_default().to_string(),
+                m["operation"].as_str().unwrap_or_default().to_string(),
+                from_fields_v1(&m["fieldsV1"]),
+            )
+        })
+        .collect()
+}
+
+fn set_managed_fields(obj: &mut Value, entries: Vec<(String, String, BTreeSet<FieldPath>)>) {
+    obj["metadata"]["managedFields"] = entries
+        .into_iter()
+        .filter(|(_, _, fields)| !fields.is_empty())
+        .map(|(manager, operation, fields)| {
+            json!({"manager": manager, "operation": operation, "apiVersion": "v1",
+                   "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(&fields)})
+        })
+        .collect();
+}
+
+fn remove_field(obj: &mut Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = obj;
+    for k in parents {
+        match node.get_mut(k) {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+    if let Some(m) = node.as_object_mut() {
+        m.remove(last);
+    }
+}
+
+/// A server-side apply of `body` by `manager` onto `obj`: the fields the
+/// manager applied before, leaves out now, and no other manager owns are
+/// removed; then the body is merged in and the manager owns what it sent.
+fn server_side_apply(obj: &mut Value, body: &Value, manager: &str) {
+    let now = fields_of(body);
+    let mut entries = managed_fields(obj);
+    let before: BTreeSet<FieldPath> = entries
+        .iter()
+        .filter(|(m, op, _)| m == manager && op == "Apply")
+        .flat_map(|(_, _, f)| f.clone())
+        .collect();
+    let others: BTreeSet<FieldPath> = entries
+        .iter()
+        .filter(|(m, op, _)| !(m == manager && op == "Apply"))
+        .flat_map(|(_, _, f)| f.clone())
+        .collect();
+    for dropped in before.difference(&now).filter(|f| !others.contains(*f)) {
+        remove_field(obj, dropped);
+    }
+    // Forced: what this manager sets now is no longer another's.
+    for (_, _, fields) in entries.iter_mut() {
+        fields.retain(|f| !now.contains(f));
+    }
+    entries.retain(|(m, op, _)| !(m == manager && op == "Apply"));
+    entries.push((manager.to_string(), "Apply".to_string(), now));
+    merge(obj, body);
+    set_managed_fields(obj, entries);
+}
+
+/// An update (merge patch) by a manager that does not apply: the fields it
+/// changes are no longer owned by the managers that applied them, as the
+/// API server takes them over for the updater (the autoscaler writing
+/// `replicas`, the operator growing a claim).
+fn update_takes_fields(obj: &mut Value, patch: &Value) {
+    let changed = fields_of(patch);
+    let mut entries = managed_fields(obj);
+    if entries.is_empty() {
+        return;
+    }
+    for (_, _, fields) in entries.iter_mut() {
+        fields.retain(|f| !changed.contains(f));
+    }
+    set_managed_fields(obj, entries);
+}
+
 /// RFC 6902 JSON patch: the `test`, `add`, `remove` and `replace` ops.
 fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
     for op in ops.as_array().ok_or("not a patch list")? {
@@ -177,6 +348,44 @@ fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
 }
 
 impl State {
+    /// The garbage collector, once `owner` is deleted: its dependents (the
+    /// objects whose owner references name its uid) are deleted too, and
+    /// theirs in turn, unless the delete asked to orphan them, which only
+    /// takes the references off. (The API server does this in the
+    /// background; here it is done at once.)
+    fn collect_garbage(&mut self, owner: &Value, delete_options: &Value) {
+        let orphan = delete_options["propagationPolicy"] == "Orphan"
+            || delete_options["orphanDependents"] == true;
+        let mut owners: Vec<String> = owner["metadata"]["uid"]
+            .as_str()
+            .map(String::from)
+            .into_iter()
+            .collect();
+        while let Some(uid) = owners.pop() {
+            let names_owner = |o: &Value| {
+                o["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid.as_str()))
+            };
+            let dependents: Vec<String> = self
+                .objects
+                .iter()
+                .filter(|(_, o)| names_owner(o))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in dependents {
+                if orphan {
+                    let o = self.objects.get_mut(&key).expect("listed");
+                    if let Some(refs) = o["metadata"]["ownerReferences"].as_array_mut() {
+                        refs.retain(|r| r["uid"] != uid.as_str());
+                    }
+                } else if let Some(o) = self.objects.remove(&key) {
+                    owners.extend(o["metadata"]["uid"].as_str().map(String::from));
+                }
+            }
+        }
+    }
+
     fn next_rv(&mut self) -> String {
         self.resource_version += 1;
         self.resource_version.to_string()
@@ -194,6 +403,8 @@ impl State {
             "/statefulsets",
             "/jobs",
             "/imageuploadstacks",
+            "/horizontalpodautoscalers",
+            "/poddisruptionbudgets",
         ];
         if generations.iter().any(|g| collection.ends_with(g)) {
             meta["generation"] = json!(1);
@@ -323,9 +534,14 @@ impl State {
                 (200, obj)
             }
             (Method::PATCH, Some(key)) => {
+                let managers = [
+                    crate::resources::FIELD_MANAGER,
+                    crate::resources::REPLICAS_HANDOVER_MANAGER,
+                ];
                 if content_type == "application/apply-patch+yaml"
-                    && (q.get("fieldManager").map(String::as_str)
-                        != Some(crate::resources::FIELD_MANAGER)
+                    && (!q
+                        .get("fieldManager")
+                        .is_some_and(|m| managers.contains(&m.as_str()))
                         || q.get("force").map(String::as_str) != Some("true"))
                 {
                     return status(
@@ -357,10 +573,19 @@ impl State {
                     _ => {
                         let rv = obj["metadata"]["resourceVersion"].clone();
                         let uid = obj["metadata"]["uid"].clone();
-                        merge(&mut obj, &body);
+                        if content_type == "application/apply-patch+yaml" {
+                            server_side_apply(&mut obj, &body, &q["fieldManager"]);
+                        } else {
+                            update_takes_fields(&mut obj, &body);
+                            merge(&mut obj, &body);
+                        }
                         obj["metadata"]["uid"] = uid;
                         obj["metadata"]["resourceVersion"] = rv;
                     }
+                }
+                // The API server's defaults, where the operator relies on them.
+                if t.collection.ends_with("/deployments") && obj["spec"]["replicas"].is_null() {
+                    obj["spec"]["replicas"] = json!(1);
                 }
                 // The API server's immutable fields, where they bit us.
                 if t.collection.ends_with("/statefulsets")
@@ -404,7 +629,10 @@ impl State {
                 (200, obj)
             }
             (Method::DELETE, Some(key)) => match self.objects.remove(&key) {
-                Some(o) => (200, o),
+                Some(o) => {
+                    self.collect_garbage(&o, &body);
+                    (200, o)
+                }
                 None => status(404, "NotFound", &format!("{key} not found")),
             },
             (Method::DELETE, None) => {
@@ -419,6 +647,9 @@ impl State {
                     .collect();
                 let items: Vec<Value> =
                     gone.iter().filter_map(|k| self.objects.remove(k)).collect();
+                for o in &items {
+                    self.collect_garbage(o, &body);
+                }
                 (
                     200,
                     json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}),

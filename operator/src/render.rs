@@ -68,6 +68,18 @@ mod tests {
     }
 
     #[test]
+    fn the_autoscaling_sample_renders_an_autoscaler_and_disruption_budgets() {
+        let out = render(parse(include_str!("../samples/autoscaling.yaml")).unwrap()).unwrap();
+        assert_eq!(
+            out.matches("---\n").count(),
+            15,
+            "generated Secret + 11 objects + 1 autoscaler + 2 budgets"
+        );
+        assert_eq!(out.matches("kind: HorizontalPodAutoscaler").count(), 1);
+        assert_eq!(out.matches("kind: PodDisruptionBudget").count(), 2);
+    }
+
+    #[test]
     fn a_bad_manifest_is_refused_with_its_problems() {
         let stack = parse(
             "apiVersion: imgup.dev/v1alpha1\nkind: ImageUploadStack\nmetadata:\n  name: demo\nspec:\n  buckets:\n    uploads: NO\n",

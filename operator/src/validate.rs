@@ -2,7 +2,9 @@
 //! becomes a `Ready=False, reason=InvalidSpec` condition naming every
 //! problem, not a crash loop.
 
-use crate::crd::{ImageUploadStackSpec, ServiceExposure, ServiceType, Storage};
+use k8s_openapi::api::core::v1::ResourceRequirements;
+
+use crate::crd::{Autoscaling, ImageUploadStackSpec, ServiceExposure, ServiceType, Storage};
 
 /// The image types the api decodes (`ALLOWED_MIME_TYPES` refuses others at
 /// start-up); the CRD's schema holds the same list.
@@ -67,6 +69,14 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     }
     check_image_policy(spec, &mut p);
     check_limits(spec, &mut p);
+    for (component, autoscaling, resources) in [
+        ("api", &spec.api.autoscaling, &spec.api.resources),
+        ("auth", &spec.auth.autoscaling, &spec.auth.resources),
+    ] {
+        if let Some(a) = autoscaling {
+            check_autoscaling(component, a, resources.as_ref(), &mut p);
+        }
+    }
     let mut urls = vec![("auth.frontendUrl", Some(&spec.auth.frontend_url))];
     urls.push(("auth.publicUrl", spec.auth.public_url.as_ref()));
     if let Some(m) = &spec.storage.minio {
@@ -239,6 +249,55 @@ fn check_limits(spec: &ImageUploadStackSpec, p: &mut Vec<String>) {
             ));
         }
     }
+}
+
+/// An autoscaler's bounds (the CRD's schema and CEL rule say the same; this
+/// also covers `render` and older API servers), and the CPU request it
+/// measures against: the HorizontalPodAutoscaler computes CPU utilization
+/// relative to the pods' CPU request and does not scale pods that have
+/// none. The operator's default resources request 50m; resources the user
+/// sets must name it too.
+fn check_autoscaling(
+    component: &str,
+    a: &Autoscaling,
+    resources: Option<&ResourceRequirements>,
+    p: &mut Vec<String>,
+) {
+    for (field, v) in [
+        ("minReplicas", a.min_replicas),
+        ("maxReplicas", a.max_replicas),
+        (
+            "targetCPUUtilizationPercentage",
+            a.target_cpu_utilization_percentage,
+        ),
+    ] {
+        if !(1..=100).contains(&v) {
+            p.push(format!(
+                "{component}.autoscaling.{field}: {v} is not between 1 and 100"
+            ));
+        }
+    }
+    if a.min_replicas > a.max_replicas {
+        p.push(format!(
+            "{component}.autoscaling: minReplicas {} is more than maxReplicas {}",
+            a.min_replicas, a.max_replicas
+        ));
+    }
+    if let Some(r) = resources
+        && !requests_cpu(r)
+    {
+        p.push(format!(
+            "{component}.autoscaling: the autoscaler scales on CPU use relative to the pods' CPU request, and {component}.resources requests no CPU; set {component}.resources.requests.cpu (or leave {component}.resources out for the default 50m)"
+        ));
+    }
+}
+
+/// Whether a container with these resources has a CPU request. A CPU limit
+/// without a request counts: the API server makes the limit the request.
+fn requests_cpu(r: &ResourceRequirements) -> bool {
+    [&r.requests, &r.limits]
+        .into_iter()
+        .any(|m| m.as_ref().is_some_and(|m| m.contains_key("cpu")))
 }
 
 /// A header name as `TRUSTED_PROXY_HEADER` takes it.
@@ -481,6 +540,73 @@ mod tests {
             problems(&spec)
                 .iter()
                 .any(|m| m.starts_with("auth.frontendUrl (whose origin the api allows)"))
+        );
+    }
+
+    #[test]
+    fn autoscaling_needs_a_cpu_request_and_sane_bounds() {
+        use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+        use std::collections::BTreeMap;
+        let autoscaling = Autoscaling {
+            min_replicas: 2,
+            max_replicas: 5,
+            target_cpu_utilization_percentage: 80,
+        };
+        let quantities = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Quantity(v.to_string())))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+        };
+        let mut spec = ImageUploadStackSpec::default();
+        spec.api.autoscaling = Some(autoscaling);
+        assert_eq!(problems(&spec), Vec::<String>::new(), "the default 50m");
+        spec.api.resources = Some(ResourceRequirements {
+            requests: quantities(&[("cpu", "100m"), ("memory", "128Mi")]),
+            ..ResourceRequirements::default()
+        });
+        assert_eq!(problems(&spec), Vec::<String>::new());
+        spec.api.resources = Some(ResourceRequirements {
+            limits: quantities(&[("cpu", "1")]),
+            ..ResourceRequirements::default()
+        });
+        assert_eq!(
+            problems(&spec),
+            Vec::<String>::new(),
+            "the limit is the request"
+        );
+
+        spec.api.resources = Some(ResourceRequirements {
+            requests: quantities(&[("memory", "128Mi")]),
+            limits: quantities(&[("memory", "512Mi")]),
+            claims: None,
+        });
+        let p = problems(&spec);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("api.autoscaling: ")
+                && p[0].contains("set api.resources.requests.cpu"),
+            "{p:?}"
+        );
+        // Without autoscaling, no CPU request is fine.
+        spec.api.autoscaling = None;
+        assert_eq!(problems(&spec), Vec::<String>::new());
+
+        let mut spec = ImageUploadStackSpec::default();
+        spec.auth.autoscaling = Some(Autoscaling {
+            min_replicas: 6,
+            max_replicas: 3,
+            target_cpu_utilization_percentage: 0,
+        });
+        let p = problems(&spec);
+        assert_eq!(
+            p,
+            vec![
+                "auth.autoscaling.targetCPUUtilizationPercentage: 0 is not between 1 and 100",
+                "auth.autoscaling: minReplicas 6 is more than maxReplicas 3",
+            ]
         );
     }
 

@@ -3,6 +3,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{EnvVar, Service};
 
+use super::scaling::Scaling;
 use super::{
     API_PORT, Inputs, ServiceWorkload, component_service, env, env_secret, service_deployment,
     service_port,
@@ -58,7 +59,7 @@ pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
         ServiceWorkload {
             component: COMPONENT,
             image: spec.image(),
-            replicas: spec.replicas,
+            replicas: scaling(stack).deployment_replicas(),
             resources: spec.resources.as_ref(),
             port: API_PORT,
             config_map: config::api_config_name(stack),
@@ -68,6 +69,16 @@ pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
         },
         inputs,
     )
+}
+
+/// The api pod count: fixed, or set by an autoscaler.
+pub fn scaling(stack: &ImageUploadStack) -> Scaling<'_> {
+    let spec = &stack.spec.api;
+    Scaling {
+        component: COMPONENT,
+        replicas: spec.replicas,
+        autoscaling: spec.autoscaling.as_ref(),
+    }
 }
 
 pub fn service(stack: &ImageUploadStack) -> Service {

@@ -3,6 +3,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 
+use super::scaling::Scaling;
 use super::{
     AUTH_PORT, Inputs, ServiceWorkload, component_service, env_secret, service_deployment,
     service_port,
@@ -46,7 +47,7 @@ pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
         ServiceWorkload {
             component: COMPONENT,
             image: spec.image(),
-            replicas: spec.replicas,
+            replicas: scaling(stack).deployment_replicas(),
             resources: spec.resources.as_ref(),
             port: AUTH_PORT,
             config_map: config::auth_config_name(stack),
@@ -56,6 +57,16 @@ pub fn deployment(stack: &ImageUploadStack, inputs: &Inputs) -> Deployment {
         },
         inputs,
     )
+}
+
+/// The auth pod count: fixed, or set by an autoscaler.
+pub fn scaling(stack: &ImageUploadStack) -> Scaling<'_> {
+    let spec = &stack.spec.auth;
+    Scaling {
+        component: COMPONENT,
+        replicas: spec.replicas,
+        autoscaling: spec.autoscaling.as_ref(),
+    }
 }
 
 pub fn service(stack: &ImageUploadStack) -> Service {

@@ -8,6 +8,7 @@ pub mod buckets;
 pub mod config;
 pub mod minio;
 pub mod postgres;
+pub mod scaling;
 pub mod secrets;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy,
     StatefulSetSpec,
 };
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
@@ -24,6 +26,7 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort,
     ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -35,6 +38,15 @@ use crate::crd::{ImageUploadStack, RetentionPolicy, SecretKeyRef, ServiceExposur
 
 /// The one field manager every server-side apply uses.
 pub const FIELD_MANAGER: &str = "imgup-operator";
+/// The field manager that holds a Deployment's replica count for the moment
+/// between the operator's letting go of it (autoscaling turned on) and the
+/// autoscaler's first scaling. Without it, the apply that leaves `replicas`
+/// out would remove the field, and the API server would default it to 1:
+/// every pod but one gone until the autoscaler scales up again. This is the
+/// hand-over that Kubernetes' server-side apply documentation describes
+/// ("Transferring ownership"); the autoscaler's first change of the count
+/// takes the field from it.
+pub const REPLICAS_HANDOVER_MANAGER: &str = "imgup-operator-replicas-handover";
 /// Hash of the object as the operator last applied it; equal means "no write".
 pub const SPEC_HASH_ANNOTATION: &str = "imgup.dev/spec-hash";
 /// Hash of the config and secret content a pod template consumes; a change
@@ -82,6 +94,8 @@ pub enum Desired {
     StatefulSet(StatefulSet),
     Deployment(Deployment),
     Job(Job),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    PodDisruptionBudget(PodDisruptionBudget),
 }
 
 impl Desired {
@@ -92,6 +106,8 @@ impl Desired {
             Desired::StatefulSet(_) => "StatefulSet",
             Desired::Deployment(_) => "Deployment",
             Desired::Job(_) => "Job",
+            Desired::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Desired::PodDisruptionBudget(_) => "PodDisruptionBudget",
         }
     }
 
@@ -102,6 +118,8 @@ impl Desired {
             Desired::StatefulSet(o) => &o.metadata,
             Desired::Deployment(o) => &o.metadata,
             Desired::Job(o) => &o.metadata,
+            Desired::HorizontalPodAutoscaler(o) => &o.metadata,
+            Desired::PodDisruptionBudget(o) => &o.metadata,
         }
     }
 
@@ -116,6 +134,8 @@ impl Desired {
             Desired::StatefulSet(o) => serde_json::to_value(o),
             Desired::Deployment(o) => serde_json::to_value(o),
             Desired::Job(o) => serde_json::to_value(o),
+            Desired::HorizontalPodAutoscaler(o) => serde_json::to_value(o),
+            Desired::PodDisruptionBudget(o) => serde_json::to_value(o),
         };
         v.expect("k8s-openapi objects always serialize")
     }
@@ -139,10 +159,30 @@ pub fn desired_objects(stack: &ImageUploadStack, inputs: &Inputs) -> Vec<Desired
     out.push(Desired::Job(buckets::job(stack)));
     out.push(Desired::Deployment(api::deployment(stack, inputs)));
     out.push(Desired::Service(api::service(stack)));
+    push_scaling(&mut out, stack, api::scaling(stack));
     out.push(Desired::Deployment(auth::deployment(stack, inputs)));
     out.push(Desired::Service(auth::service(stack)));
+    push_scaling(&mut out, stack, auth::scaling(stack));
     out.into_iter().map(with_spec_hash).collect()
 }
+
+/// A component's autoscaler and disruption budget, where it has them.
+fn push_scaling(out: &mut Vec<Desired>, stack: &ImageUploadStack, s: scaling::Scaling<'_>) {
+    out.extend(scaling::horizontal_pod_autoscaler(stack, s).map(Desired::HorizontalPodAutoscaler));
+    out.extend(scaling::pod_disruption_budget(stack, s).map(Desired::PodDisruptionBudget));
+}
+
+/// The kinds of object a stack has only under some specs (in-cluster
+/// Postgres or MinIO, autoscaling, more than one pod): the ones a changed
+/// spec can leave behind, and which the operator therefore prunes. The
+/// kinds every stack always has (ConfigMaps, Deployments) are never pruned;
+/// old bucket Jobs go their own way.
+pub const OPTIONAL_KINDS: &[&str] = &[
+    "Service",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+];
 
 /// `<stack>-<suffix>`.
 pub fn child_name(stack: &ImageUploadStack, suffix: &str) -> String {
@@ -248,6 +288,12 @@ fn with_spec_hash(d: Desired) -> Desired {
         Desired::StatefulSet(o) => Desired::StatefulSet(stamp(o, |o| &mut o.metadata)),
         Desired::Deployment(o) => Desired::Deployment(stamp(o, |o| &mut o.metadata)),
         Desired::Job(o) => Desired::Job(stamp(o, |o| &mut o.metadata)),
+        Desired::HorizontalPodAutoscaler(o) => {
+            Desired::HorizontalPodAutoscaler(stamp(o, |o| &mut o.metadata))
+        }
+        Desired::PodDisruptionBudget(o) => {
+            Desired::PodDisruptionBudget(stamp(o, |o| &mut o.metadata))
+        }
     }
 }
 
@@ -549,7 +595,8 @@ pub fn component_service(
 pub struct ServiceWorkload<'a> {
     pub component: &'a str,
     pub image: &'a str,
-    pub replicas: i32,
+    /// `None` while an autoscaler sets the count.
+    pub replicas: Option<i32>,
     pub resources: Option<&'a ResourceRequirements>,
     pub port: i32,
     pub config_map: String,
@@ -608,7 +655,7 @@ pub fn service_deployment(
     Deployment {
         metadata: owned_meta(stack, w.component, child_name(stack, w.component)),
         spec: Some(DeploymentSpec {
-            replicas: Some(w.replicas),
+            replicas: w.replicas,
             revision_history_limit: Some(5),
             selector: LabelSelector {
                 match_labels: Some(selector_labels(stack, w.component)),
@@ -798,7 +845,7 @@ mod tests {
         let s = stack(ImageUploadStackSpec::default());
         let a = desired_objects(&s, &Inputs::default());
         let mut spec = ImageUploadStackSpec::default();
-        spec.api.replicas = 3;
+        spec.api.image = Some("ghcr.io/imgup/imgup-api:0.2.0".into());
         let b = desired_objects(&stack(spec), &Inputs::default());
         for (x, y) in a.iter().zip(&b) {
             let hx = &x.meta().annotations.as_ref().unwrap()[SPEC_HASH_ANNOTATION];
@@ -835,6 +882,61 @@ mod tests {
             assert!(got.contains(&want.to_string()), "missing {want} in {got:?}");
         }
         assert!(got.iter().any(|g| g.starts_with("Job/demo-buckets-")));
+    }
+
+    #[test]
+    fn autoscaling_brings_an_autoscaler_and_more_than_one_pod_a_disruption_budget() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.api.replicas = 3;
+        spec.api.autoscaling = Some(crate::crd::Autoscaling {
+            min_replicas: 2,
+            max_replicas: 5,
+            target_cpu_utilization_percentage: 80,
+        });
+        spec.auth.replicas = 2;
+        let objects = desired_objects(&stack(spec), &Inputs::default());
+        let got: Vec<_> = objects
+            .iter()
+            .map(|d| format!("{}/{}", d.kind(), d.name()))
+            .collect();
+        assert_eq!(got.len(), 14, "{got:?}");
+        let after = |name: &str| got.iter().position(|g| g == name).unwrap();
+        assert!(after("HorizontalPodAutoscaler/demo-api") > after("Deployment/demo-api"));
+        assert!(after("PodDisruptionBudget/demo-api") > after("Deployment/demo-api"));
+        assert!(after("PodDisruptionBudget/demo-auth") > after("Deployment/demo-auth"));
+        assert!(!got.contains(&"HorizontalPodAutoscaler/demo-auth".to_string()));
+        for d in &objects {
+            assert_eq!(
+                d.meta().annotations.as_ref().unwrap()[SPEC_HASH_ANNOTATION].len(),
+                64,
+                "{} {}",
+                d.kind(),
+                d.name()
+            );
+            if let Desired::Deployment(dep) = d {
+                let want = if d.name() == "demo-api" {
+                    None
+                } else {
+                    Some(2)
+                };
+                assert_eq!(dep.spec.as_ref().unwrap().replicas, want, "{}", d.name());
+                assert!(
+                    !d.to_json()["spec"]
+                        .as_object()
+                        .unwrap()
+                        .contains_key("replicas")
+                        || want.is_some(),
+                    "an autoscaled Deployment's apply must not name replicas"
+                );
+            }
+        }
+        let default = desired_objects(&stack(ImageUploadStackSpec::default()), &Inputs::default());
+        assert!(
+            default
+                .iter()
+                .all(|d| !["HorizontalPodAutoscaler", "PodDisruptionBudget"].contains(&d.kind())),
+            "one pod each: no autoscaler, no budget"
+        );
     }
 
     #[test]
