@@ -149,6 +149,22 @@ async fn an_expired_upload_is_gone_within_the_sweep_interval(pool: PgPool) {
     }
     assert!(gone, "the pending post outlived its TTL by seconds");
     assert!(!app.object_exists(&key).await);
+    // ... and the sweeper's work shows in the metrics.
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let samples = imgup_testkit::parse_metrics(&text);
+    assert_eq!(
+        imgup_testkit::metric_value(&samples, "imgup_api_swept_posts_total", &[]),
+        1.0,
+        "{text}"
+    );
 }
 
 #[sqlx::test(migrator = "imgup_db::MIGRATOR")]
