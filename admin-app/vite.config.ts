@@ -21,5 +21,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
     environment: "node", // DOM tests opt in with `// @vitest-environment jsdom`
+    // CSS as written (`?raw`), for css-target.test.ts; otherwise vitest hands over "".
+    css: { include: [/styles\.css/] },
   },
 });

@@ -4,13 +4,20 @@ a development token (as an admin, with a second user's posts present), upload
 a real image, see it ready with its thumbnail (the `thumb` variant, not the
 original), find posts by search, owner and sort, see the usage and the
 library's totals, disable the other user (whose sign-in is then refused),
-preview the image (the `medium` variant, with its dimensions), retitle it,
-download it, delete it.
-Screenshots of each screen go to $SCREENSHOTS."""
+preview the image (the `medium` variant, with its dimensions, fitted and at
+1:1), retitle it, download it, delete it; upload a damaged PNG and see the
+server's reason for rejecting it in the upload panel, the grid and the
+preview; then start the app again while the auth service cannot be reached:
+it names the service, keeps the session and, once the service answers,
+goes on by itself.
+Screenshots of each screen, light and dark, go to $SCREENSHOTS."""
 
 import json
 import os
+import socket
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import subprocess
 import sys
@@ -19,6 +26,7 @@ import time
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
@@ -109,14 +117,103 @@ def shot(name):
         subprocess.run(["import", "-window", "root", os.path.join(SHOTS, f"{name}.png")], check=True)
 
 
-def main():
+def shots(driver, name):
+    """The screen as it is, in light (`name-light.png`) and in dark
+    (`name-dark.png`): the theme attribute Settings sets, set for the
+    picture and put back after it."""
+    if not SHOTS:
+        return
+    # The pointer out of the way, or a tooltip from the last click shows in the picture.
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(2, 2)
+    actions.perform()
+    was = driver.execute_script("return document.documentElement.getAttribute('data-theme')")
+    for theme in ("light", "dark"):
+        driver.execute_script("document.documentElement.setAttribute('data-theme', arguments[0])", theme)
+        time.sleep(0.4)
+        shot(f"{name}-{theme}")
+    driver.execute_script(
+        "arguments[0] === null ? document.documentElement.removeAttribute('data-theme')"
+        " : document.documentElement.setAttribute('data-theme', arguments[0])", was)
+    time.sleep(0.2)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Forwarder:
+    """A TCP forwarder from `port` on 127.0.0.1 to `target`: the auth service
+    coming back, at the address the app was given while nothing listened there."""
+
+    def __init__(self, port, target):
+        self.server = socket.create_server(("127.0.0.1", port))
+        self.target = target
+        self.open = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.server.close()
+        for s in self.open:
+            s.close()
+
+
+def new_session():
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": APP})
-    started = time.monotonic()
     driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=options)
     # The app runs on this machine: hand WebKit the path, not an upload.
     driver.file_detector = UselessFileDetector()
+    return driver
+
+
+def config_dir():
+    """Where the app keeps settings.json and (IMGUP_ADMIN_TOKEN_STORE=file) its token."""
+    return os.path.join(os.environ["XDG_CONFIG_HOME"], "dev.imgup.admin")
+
+
+def damaged_png():
+    """The first half of the test image: PNG magic and header, the data cut
+    off. It passes every check made before sending; the server's decoder refuses it."""
+    with open(IMAGE, "rb") as f:
+        data = f.read()
+    path = os.path.join(os.path.dirname(IMAGE), "damaged.png")
+    with open(path, "wb") as f:
+        f.write(data[: len(data) // 2])
+    return path
+
+
+def main():
+    started = time.monotonic()
+    driver = new_session()
     wait = WebDriverWait(driver, 30)
     _, other_ids = seed_other_user()
     try:
@@ -132,14 +229,17 @@ def main():
                    if b.is_displayed()]
         assert offered == [], f"providers offered that the server has not configured: {offered}"
         time.sleep(0.3)
-        shot("1-sign-in")
+        shots(driver, "1-sign-in")
 
         email.clear()
         email.send_keys(EMAIL)
         driver.find_element(By.ID, "test-token-sign-in").click()
         wait.until(EC.text_to_be_present_in_element((By.ID, "signed-in-as"), EMAIL))
+        # run.sh chose the file store by setting: the header says so, not "no keyring".
+        note = driver.find_element(By.ID, "token-store").text
+        assert note == "Saved in a private file (IMGUP_ADMIN_TOKEN_STORE=file)", note
         time.sleep(0.3)
-        shot("2-posts-empty")
+        shots(driver, "2-posts-empty")
 
         driver.find_element(By.ID, "file-input").send_keys(IMAGE)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#upload-list [data-upload]")))
@@ -174,7 +274,7 @@ def main():
         wait.until(lambda d: "thumb-loading" not in d.execute_script(
             "return arguments[0].parentElement.className", thumb))
         time.sleep(0.5)
-        shot("3-uploaded")
+        shots(driver, "3-uploaded")
 
         # Find: the server searches names and titles; an admin filters by owner.
         wait.until(lambda d: len(cards(d)) == 1 + len(OTHERS_FILES))
@@ -186,7 +286,7 @@ def main():
         driver.find_element(By.TAG_NAME, "body").send_keys("/")
         assert driver.switch_to.active_element.get_attribute("id") == "post-search", "/ does not focus the search"
         time.sleep(0.3)
-        shot("7-search")
+        shots(driver, "7-search")
         search(driver, wait, "post-search", "", everything)
         search(driver, wait, "post-owner", OTHER, OTHERS_FILES)
         owners = card_owners(driver)
@@ -207,7 +307,7 @@ def main():
         mine = driver.find_element(By.ID, "usage-posts").text
         assert mine == "1 post (no limit)", mine
         time.sleep(0.3)
-        shot("8-usage")
+        shots(driver, "8-usage")
         driver.find_element(By.ID, "usage-close").click()
         wait.until(EC.invisibility_of_element_located((By.ID, "usage")))
 
@@ -219,7 +319,7 @@ def main():
         wait.until(EC.element_to_be_clickable((By.ID, "confirm-person"))).click()
         wait.until(lambda d: row_disabled(d, OTHER))
         time.sleep(0.3)
-        shot("9-people")
+        shots(driver, "9-people")
         try:
             call("POST", f"{os.environ['IMGUP_AUTH_URL']}/auth/oauth/test-token?email={OTHER}")
             raise AssertionError("a disabled user still got a token")
@@ -242,7 +342,7 @@ def main():
         assert sorted(selected) == OTHERS_FILES, selected
         assert driver.find_element(By.ID, "selection-count").text == "2 selected"
         time.sleep(0.3)
-        shot("10-selected")
+        shots(driver, "10-selected")
         keys(Keys.DELETE)
         confirm = wait.until(EC.element_to_be_clickable((By.ID, "confirm-bulk-delete")))
         assert "Delete 2 images?" in driver.find_element(By.CSS_SELECTOR, ".modal-small").text
@@ -273,20 +373,27 @@ def main():
         card = driver.find_element(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
 
         # Dark, chosen in Settings, really restyles the page; then back to the system's.
-        def choose_theme(option):
+        def choose_theme(option, picture=None):
             driver.find_element(By.ID, "open-settings").click()
             wait.until(EC.element_to_be_clickable(
                 (By.CSS_SELECTOR, f'#theme-choice [data-theme-option="{option}"]'))).click()
+            if picture:
+                shots(driver, picture)
             driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
             wait.until(EC.invisibility_of_element_located((By.ID, "settings")))
 
-        choose_theme("dark")
+        def background():
+            colour = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+            return sum(int(c) for c in colour[colour.index("(") + 1:-1].split(",")[:3]), colour
+
+        choose_theme("dark", picture="6-settings")
         assert driver.execute_script("return document.documentElement.dataset.theme") == "dark"
-        background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
-        channels = [int(c) for c in background[background.index("(") + 1:-1].split(",")[:3]]
-        assert sum(channels) < 3 * 80, f"dark theme chosen, but the page is {background}"
-        time.sleep(0.5)
-        shot("6-dark")
+        # The dark set of variables (no light-dark(): plain custom properties) applies.
+        dark, colour = background()
+        assert dark < 3 * 80, f"dark theme chosen, but the page is {colour}"
+        choose_theme("light")
+        light, colour = background()
+        assert light > 3 * 200, f"light theme chosen, but the page is {colour}"
         choose_theme("system")
         assert driver.execute_script("return document.documentElement.dataset.theme") is None
 
@@ -310,8 +417,22 @@ def main():
         # Painted: the placeholder behind the image has been dropped.
         wait.until(lambda d: d.execute_script(
             "return arguments[0].parentElement.style.backgroundImage === ''", image))
+        # Fit by default; `z` shows the image at 1:1 (its real pixel size), `z` again fits it.
+        zoom = driver.find_element(By.ID, "preview-zoom")
+        assert zoom.get_attribute("aria-pressed") == "false"
+        driver.switch_to.active_element.send_keys("z")
+        wait.until(lambda d: zoom.get_attribute("aria-pressed") == "true")
+        stage = driver.find_element(By.ID, "preview-stage")
+        assert stage.get_attribute("data-zoom") == "actual"
+        shown, natural = driver.execute_script(
+            "const i = arguments[0]; return [i.getBoundingClientRect().width * devicePixelRatio, i.naturalWidth]", image)
+        assert round(shown) == natural, f"at 1:1 the image is {shown} device px wide, {natural} px in the file"
+        time.sleep(0.3)
+        shots(driver, "4-preview-1to1")
+        driver.switch_to.active_element.send_keys("z")
+        wait.until(lambda d: zoom.get_attribute("aria-pressed") == "false")
         time.sleep(1.5)
-        shot("4-preview")
+        shots(driver, "4-preview")
 
         # Retitle in place: Enter saves through the API; the card follows.
         driver.find_element(By.ID, "edit-title").click()
@@ -339,15 +460,17 @@ def main():
         driver.find_element(By.ID, "delete-post").click()
         confirm = wait.until(EC.element_to_be_clickable((By.ID, "confirm-delete")))
         time.sleep(0.3)
-        shot("5-confirm-delete")
+        shots(driver, "5-confirm-delete")
         confirm.click()
         wait.until(
             EC.invisibility_of_element_located((By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]'))
         )
         gone = driver.find_elements(By.CSS_SELECTOR, f'#posts-grid [data-post-id="{post_id}"]')
         assert not gone, "the deleted post is still listed"
-        print(f"end-to-end passed: post {post_id} uploaded, thumbnail {thumb_width}×{thumb_height}, "
-              f"previewed ({width} px, {dimensions}), downloaded, deleted")
+
+        reason = rejected_upload(driver, wait)
+        print(f"end-to-end: post {post_id} uploaded, thumbnail {thumb_width}×{thumb_height}, "
+              f"previewed ({width} px, {dimensions}, 1:1), downloaded, deleted; a damaged PNG refused: {reason!r}")
     finally:
         driver.quit()
         for post in other_ids:  # (already gone when the test got that far)
@@ -355,6 +478,74 @@ def main():
                 call("DELETE", f"{os.environ['IMGUP_API_URL']}/posts/{post}", os.environ["ADMIN_TOKEN"])
             except urllib.error.HTTPError:
                 pass
+    offline_start()
+    print("end-to-end passed")
+
+
+def rejected_upload(driver, wait):
+    """A PNG cut in half passes the local checks, and the server's decoder
+    refuses it: the upload row says why (and offers no Retry: that answer is
+    final), the grid's card and the preview show the reason the API kept."""
+    driver.find_element(By.ID, "file-input").send_keys(damaged_png())
+    card = WebDriverWait(driver, 60).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '#posts-grid [data-post-id][data-status="rejected"]')))
+    listed = call("GET", f"{os.environ['IMGUP_API_URL']}/posts?status=rejected", os.environ["ADMIN_TOKEN"])["items"]
+    assert [p["filename"] for p in listed] == ["damaged.png"], listed
+    reason = listed[0]["rejectionReason"]
+    assert reason, listed[0]
+    shown = wait.until(lambda d: card.find_element(By.CSS_SELECTOR, ".card-reason").get_attribute("textContent"))
+    assert shown == reason, f"the card says {shown!r}, the API {reason!r}"
+    row = driver.find_element(By.CSS_SELECTOR, "#upload-list [data-upload]")
+    if row.get_attribute("data-state") == "failed":  # (a 202 makes it "done", then the poller finds it rejected)
+        text = row.find_element(By.CSS_SELECTOR, ".upload-text").text
+        assert "refused it" in text and reason.rstrip(".") in text, text
+        retry = row.find_element(By.CSS_SELECTOR, '[data-action="retry"]')
+        assert not retry.is_displayed(), "Retry offered for a final answer"
+    time.sleep(0.5)
+    shots(driver, "11-rejected")
+    card.click()
+    wait.until(EC.visibility_of_element_located((By.ID, "preview")))
+    meta = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#preview .meta"))
+    wait.until(lambda d: "Why rejected" in meta.text and reason in meta.text)
+    time.sleep(0.3)
+    shots(driver, "11-rejected-preview")
+    driver.find_element(By.ID, "delete-post").click()
+    wait.until(EC.element_to_be_clickable((By.ID, "confirm-delete"))).click()
+    wait.until(EC.invisibility_of_element_located((By.CSS_SELECTOR, '#posts-grid [data-status="rejected"]')))
+    return reason
+
+
+def offline_start():
+    """Started again (the session kept in its file) with the auth service at
+    an address where nothing answers: the app names it and tries again by
+    itself; when the service answers there (a forwarder to the real one),
+    it goes on to the posts without a new sign-in."""
+    assert os.path.exists(os.path.join(config_dir(), "token")), "the session was not kept"
+    port = free_port()
+    down = f"http://127.0.0.1:{port}"
+    with open(os.path.join(config_dir(), "settings.json"), "w") as f:
+        json.dump({"apiUrl": os.environ["IMGUP_API_URL"], "authUrl": down}, f)
+    auth = urllib.parse.urlsplit(os.environ["IMGUP_AUTH_URL"])
+    driver = new_session()
+    forwarder = None
+    try:
+        wait = WebDriverWait(driver, 30)
+        what = wait.until(EC.visibility_of_element_located((By.ID, "offline-what"))).text
+        assert down in what and "auth service" in what, what
+        assert "sign-in is kept" in what, what
+        assert not driver.find_elements(By.ID, "test-token-email"), "dropped to the sign-in screen"
+        wait.until(EC.text_to_be_present_in_element((By.ID, "offline-status"), "Trying again in"))
+        time.sleep(0.3)
+        shots(driver, "12-offline")
+        forwarder = Forwarder(port, (auth.hostname, auth.port))
+        # The next try (2 s, then 4 s, …) finds it: the posts, signed in as before.
+        WebDriverWait(driver, 40).until(EC.text_to_be_present_in_element((By.ID, "signed-in-as"), EMAIL))
+        assert not driver.find_elements(By.ID, "offline")
+        print(f"offline start-up: named {down}, went on once it answered")
+    finally:
+        driver.quit()
+        if forwarder:
+            forwarder.close()
 
 
 if __name__ == "__main__":

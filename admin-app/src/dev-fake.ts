@@ -7,6 +7,7 @@
 import type { InvokeArgs, InvokeOptions } from "@tauri-apps/api/core";
 import type { Transport } from "./ipc";
 import { DEFAULT_VIEW, matchesView, type ListView } from "./posts";
+import { PROVIDER_IDS } from "./providers";
 import type { AppError, Policy, Post, PostPage, PostQuery, Session, Settings, UploadProgress } from "./types";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +76,7 @@ export function createFakeTransport(): Transport {
   ];
   let nextId = 1000;
   let cancelSignIn: (() => void) | null = null;
+  const cancelledUploads = new Set<string>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((fn) => fn(payload));
   const signIn = (email: string, name: string | null): Session => {
@@ -132,7 +134,7 @@ export function createFakeTransport(): Transport {
         return person;
       }
       case "sign_in_options":
-        return { providers: ["google", "github", "oidc"], testToken: true };
+        return { providers: [...PROVIDER_IDS], testToken: true };
       case "session_current":
         return session;
       case "sign_in_test_token": {
@@ -211,6 +213,9 @@ export function createFakeTransport(): Transport {
         find(Number(a.id));
         posts = posts.filter((p) => p.id !== Number(a.id));
         return null;
+      case "upload_cancel":
+        cancelledUploads.add(String(a.uploadId));
+        return true;
       case "upload": {
         needSession();
         const headers = new Headers(options?.headers);
@@ -221,15 +226,19 @@ export function createFakeTransport(): Transport {
         const total = bytes.byteLength;
         const progress = (phase: UploadProgress["phase"], sent: number) =>
           emit("upload-progress", { uploadId, phase, sent, total } satisfies UploadProgress);
+        const stopIfCancelled = () => {
+          if (cancelledUploads.delete(uploadId)) throw fail("cancelled", "the upload was cancelled");
+        };
         progress("creating", 0);
         await wait(300);
         for (let step = 1; step <= 10; step++) {
+          stopIfCancelled();
           progress("uploading", Math.round((total * step) / 10));
           await wait(120);
         }
+        stopIfCancelled();
         progress("checking", total);
         await wait(400);
-        if (/reject/i.test(filename)) throw fail("rejected", "the file's first bytes are not a PNG image");
         const now = new Date().toISOString();
         const post: Post = {
           id: nextId++,
@@ -251,6 +260,12 @@ export function createFakeTransport(): Transport {
           url: null,
           expiresIn: null,
         };
+        if (/reject/i.test(filename)) {
+          // As the server does: the post stays, rejected, with its reason.
+          const reason = "the PNG image is damaged (unexpected end of file)";
+          posts.unshift({ ...post, status: "rejected", rejectionReason: reason, rejectionCode: "corrupt" });
+          throw { ...fail("rejected", reason), code: "corrupt" };
+        }
         const blobUrl = URL.createObjectURL(new Blob([bytes as BlobPart], { type: contentType }));
         setTimeout(() => Object.assign(post, { status: "ready", url: blobUrl, expiresIn: 900 }), 2500);
         posts.unshift(post);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeError, isAppError, toUiError, type ErrorContext } from "./errors";
+import { describeError, isAppError, isRetryable, toUiError, type ErrorContext } from "./errors";
 import { ERROR_KINDS, type AppError, type ErrorKind } from "./types";
 
 const err = (kind: ErrorKind, message = ""): AppError => ({ kind, message });
@@ -144,5 +144,41 @@ describe("describeError reads the service's code", () => {
     expect(describeError({ kind: "forbidden", message: "user disabled", code: "user_disabled" }, { action: "testToken" })).toBe(
       "This account has been disabled. Ask an admin to enable it.",
     );
+  });
+});
+
+describe("isRetryable: worth sending again, or a final answer", () => {
+  const e = (kind: string, code?: string) => ({ kind, message: "m", ...(code ? { code } : {}) });
+
+  it("retries what failed on the way", () => {
+    for (const failure of [
+      e("network"),
+      e("server"),
+      e("server", "busy"),
+      e("server", "storage_unavailable"),
+      e("server", "database_unavailable"),
+      e("invalidInput", "rate_limited"), // 429
+      e("unexpected"),
+      "the IPC bridge broke",
+    ]) {
+      expect(isRetryable(failure), JSON.stringify(failure)).toBe(true);
+    }
+  });
+
+  it("does not retry refusals and final answers", () => {
+    for (const failure of [
+      e("tooLarge"),
+      e("tooLarge", "file_too_large"),
+      e("unsupportedType", "unsupported_type"),
+      e("forbidden", "quota_exceeded"),
+      e("forbidden"),
+      e("rejected", "corrupt"),
+      e("rejected", "too_many_pixels"),
+      e("invalidInput", "invalid_filename"),
+      e("unauthorized"),
+      e("notFound"),
+    ]) {
+      expect(isRetryable(failure), JSON.stringify(failure)).toBe(false);
+    }
   });
 });

@@ -135,3 +135,42 @@ export function describeError(error: unknown, ctx: ErrorContext = {}): string {
 export function isKind(error: unknown, kind: UiError["kind"]): boolean {
   return toUiError(error).kind === kind;
 }
+
+/** Service codes that mean "not now": the same request may work in a moment. */
+const PASSING_CODES: ReadonlySet<string> = new Set([
+  "rate_limited",
+  "busy",
+  "processing",
+  "storage_unavailable",
+  "database_unavailable",
+  "provider_unavailable",
+  "internal",
+  "not_uploaded",
+  "conflict",
+]);
+/** Service codes that are the final word on this file or this person. */
+const FINAL_CODES: ReadonlySet<string> = new Set([
+  "quota_exceeded",
+  "file_too_large",
+  "payload_too_large",
+  "unsupported_type",
+  "unsupported_media_type",
+  "empty_file",
+  "invalid_filename",
+  "user_disabled",
+  "forbidden",
+]);
+const PASSING_KINDS: ReadonlySet<UiError["kind"]> = new Set(["network", "server", "unexpected", "cancelled"]);
+
+/**
+ * Whether sending the same thing again may work: a failure on the way (the
+ * network, a 5xx, `rate_limited`, `busy`, `storage_unavailable`, …), not an
+ * answer about the file or the person (too large, unsupported type,
+ * `quota_exceeded`, an image the server checked and rejected, forbidden).
+ */
+export function isRetryable(error: unknown): boolean {
+  const err = toUiError(error);
+  if (err.code && PASSING_CODES.has(err.code)) return true;
+  if (err.code && FINAL_CODES.has(err.code)) return false;
+  return PASSING_KINDS.has(err.kind);
+}

@@ -45,6 +45,7 @@ describe("ipc wrappers follow the command contract", () => {
     await ipc.postGet(4);
     await ipc.postDownload(5);
     await ipc.postDelete(6);
+    await ipc.uploadCancel("up-1");
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ["settings_get", undefined],
       ["settings_save", { settings: { apiUrl: "http://a", authUrl: "http://b" } }],
@@ -57,6 +58,8 @@ describe("ipc wrappers follow the command contract", () => {
       ["post_get", { id: 4 }],
       ["post_download", { id: 5 }],
       ["post_delete", { id: 6 }],
+      // Tauri maps `uploadId` onto the command's `upload_id`.
+      ["upload_cancel", { uploadId: "up-1" }],
     ]);
   });
 

@@ -126,6 +126,9 @@ export function upload(req: UploadRequest): Promise<Post> {
   });
 }
 
+/** Stops the upload `uploadId` on the Rust side: its PUT is dropped, its post deleted. */
+export const uploadCancel = (uploadId: string) => call<boolean>("upload_cancel", { uploadId });
+
 /** Progress of every upload; returns the function that stops listening. */
 export async function onUploadProgress(handler: (p: UploadProgress) => void): Promise<() => void> {
   const t = await getTransport();

@@ -118,6 +118,9 @@ function showApp(session: Session): void {
       describe: (e, filename) => describeError(e, errorContext("upload", { filename })),
       onUploaded: (post) => posts?.list.add(post),
       discard: ipc.postDelete,
+      cancelSend: ipc.uploadCancel,
+      // The rejected post stays on the server with its reason: show it in the grid.
+      onRejected: () => void posts?.list.refresh(),
       onUnauthorized: expire,
     });
 

@@ -5,7 +5,14 @@ export type Settings = { apiUrl: string; authUrl: string };
 export type Role = "user" | "admin";
 export type User = { userId: number; email: string; name: string | null; role: Role };
 export type TokenStore = "keyring" | "file";
-export type Session = { user: User; tokenStore: TokenStore };
+/** Why the token is in a file: `IMGUP_ADMIN_TOKEN_STORE=file`, or no keyring answered. */
+export type TokenStoreReason = "setting" | "noKeyring";
+export type Session = {
+  user: User;
+  tokenStore: TokenStore;
+  /** Set with `tokenStore: "file"`; absent from older builds of the Rust side. */
+  tokenStoreReason?: TokenStoreReason | null;
+};
 export type Policy = {
   maxBytes: number;
   allowedTypes: string[];
@@ -65,7 +72,8 @@ export type PostQuery = {
 };
 export type UploadPhase = "creating" | "uploading" | "checking";
 export type UploadProgress = { uploadId: string; phase: UploadPhase; sent: number; total: number };
-export type Provider = "google" | "github" | "oidc";
+/** A sign-in provider's id: the list lives in providers.ts. */
+export type { Provider } from "./providers";
 /** `GET /auth/providers`: what the auth service offers. */
 export type SignInOptions = { providers: string[]; testToken: boolean };
 

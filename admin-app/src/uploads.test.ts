@@ -46,7 +46,7 @@ describe("reduceUpload: one file's life", () => {
 
   it("a failed send shows the error in words", () => {
     const sending = reduceUpload(reduceUpload(start, { type: "accepted", contentType: "image/png" }), { type: "started" });
-    const failed = reduceUpload(sending, { type: "failed", message: "Can't reach the imgup API. Is it running?" });
+    const failed = reduceUpload(sending, { type: "failed", message: "Can't reach the imgup API. Is it running?", retryable: true });
     expect(failed.state).toBe("failed");
     expect(progressText(failed)).toBe("Can't reach the imgup API. Is it running?");
   });
@@ -61,7 +61,7 @@ describe("reduceUpload: one file's life", () => {
     expect(reduceUpload(checking, { type: "progress", phase: "uploading", sent: 200, total: 200 })).toBe(checking);
     const done = reduceUpload(checking, { type: "succeeded", post: makePost(1) });
     expect(reduceUpload(done, { type: "progress", phase: "uploading", sent: 1, total: 200 })).toBe(done);
-    expect(reduceUpload(done, { type: "failed", message: "late" })).toBe(done);
+    expect(reduceUpload(done, { type: "failed", message: "late", retryable: true })).toBe(done);
   });
 
   it("gives every upload its own id", () => {
@@ -69,7 +69,7 @@ describe("reduceUpload: one file's life", () => {
   });
 });
 
-function setup(opts: { concurrency?: number } = {}) {
+function setup(opts: { concurrency?: number; abort?: (item: UploadItem) => void } = {}) {
   const sends = new Map<string, ReturnType<typeof deferred<Post>>>();
   const changes: UploadItem[] = [];
   const succeeded: Post[] = [];
@@ -89,6 +89,7 @@ function setup(opts: { concurrency?: number } = {}) {
     onSucceeded: (_item, post) => succeeded.push(post),
     onFailed: (_item, error) => failures.push(error),
     onCancelledLanded: (post) => landed.push(post),
+    abort: opts.abort,
   });
   const landed: Post[] = [];
   const states = () => queue.list().map((i) => i.state);
@@ -207,6 +208,72 @@ describe("UploadQueue: cancel, retry, overall progress", () => {
     await flush();
     expect(t.states()).toEqual(["done"]);
     expect(t.succeeded.map((p) => p.id)).toEqual([3]);
+  });
+
+  it("stops a file that is sending on the Rust side, and not one that was only queued", async () => {
+    const aborted: string[] = [];
+    const t = setup({ concurrency: 1, abort: (item) => aborted.push(item.id) });
+    t.queue.add([png("a.png"), png("b.png")]);
+    await flush();
+    t.queue.cancel("u2"); // queued: simply dropped
+    t.queue.cancel("u1"); // sending: its PUT is stopped
+    expect(aborted).toEqual(["u1"]);
+    t.queue.cancel("u1"); // once
+    expect(aborted).toEqual(["u1"]);
+    // The Rust side answers `cancelled`: nothing more to say.
+    t.sends.get("u1")!.reject({ kind: "cancelled", message: "the upload was cancelled" });
+    await flush();
+    expect(t.states()).toEqual(["cancelled", "cancelled"]);
+    expect(t.failures).toEqual([]);
+  });
+
+  it("offers Retry only for failures worth retrying; a final answer shows its reason alone", async () => {
+    const t = setup();
+    t.queue.add([png("net.png"), png("busy.png"), png("quota.png"), png("bad.png"), png("big.png", 5000)]);
+    await flush();
+    t.sends.get("u1")!.reject({ kind: "network", message: "down" });
+    t.sends.get("u2")!.reject({ kind: "server", message: "busy", code: "busy" });
+    t.sends.get("u3")!.reject({ kind: "forbidden", message: "you keep 100 posts", code: "quota_exceeded" });
+    await flush();
+    t.sends.get("u4")!.reject({ kind: "rejected", message: "the PNG image is damaged", code: "corrupt" });
+    await flush();
+    const retryable = t.queue.list().map((i) => [i.name, i.state, t.queue.canRetry(i.id)]);
+    expect(retryable).toEqual([
+      ["net.png", "failed", true],
+      ["busy.png", "failed", true],
+      ["quota.png", "failed", false],
+      ["bad.png", "failed", false],
+      ["big.png", "failed", false], // refused here, before sending
+    ]);
+    expect(t.queue.get("u4")!.error).toBe("failed: rejected");
+    // Asked anyway, a final one is not sent again.
+    t.queue.retry("u3");
+    t.queue.retry("u5");
+    await flush();
+    expect(t.queue.get("u3")!.state).toBe("failed");
+    expect(t.queue.get("u5")!.state).toBe("failed");
+    expect([...t.sends.keys()]).toEqual(["u1", "u2", "u3", "u4"]);
+  });
+
+  it("a check that could not run (the policy did not load) may be retried", async () => {
+    let down = true;
+    const queue = new UploadQueue<FileLike>({
+      newId: () => "q1",
+      check: async (file) => {
+        if (down) throw { kind: "network", message: "refused" };
+        return checkFile(file, policy);
+      },
+      send: async () => makePost(5),
+      describe: (error) => `failed: ${(error as { kind: string }).kind}`,
+      onChange: () => {},
+    });
+    queue.add([png("a.png")]);
+    await flush();
+    expect([queue.get("q1")!.state, queue.canRetry("q1")]).toEqual(["failed", true]);
+    down = false;
+    queue.retry("q1");
+    await flush();
+    expect(queue.get("q1")!.state).toBe("done");
   });
 
   it("adds up what all files have sent, until every one has ended", async () => {

@@ -1,6 +1,7 @@
 // Upload queue state: one item per file, its status and progress, at most
 // `concurrency` files sending at once. No DOM here: the upload panel renders it.
 
+import { isRetryable } from "./errors";
 import type { CheckResult, FileLike } from "./policy";
 import type { Post, UploadPhase, UploadProgress } from "./types";
 
@@ -17,16 +18,19 @@ export type UploadItem = {
   readonly sent: number;
   readonly total: number;
   readonly error: string | null;
+  /** For a failed one: whether sending it again may work (a failure on the way, not a final answer). */
+  readonly retryable: boolean;
   readonly post: Post | null;
 };
 
 export type UploadAction =
   | { type: "accepted"; contentType: string }
-  | { type: "refused"; message: string }
+  /** Refused before sending: by the local check (final), or the check itself failed (`retryable`). */
+  | { type: "refused"; message: string; retryable?: boolean }
   | { type: "started" }
   | { type: "progress"; phase: UploadPhase; sent: number; total: number }
   | { type: "succeeded"; post: Post }
-  | { type: "failed"; message: string }
+  | { type: "failed"; message: string; retryable: boolean }
   | { type: "cancelled" }
   /** A failed or cancelled file, sent again. */
   | { type: "retried" };
@@ -42,6 +46,7 @@ export function newItem(id: string, file: FileLike): UploadItem {
     sent: 0,
     total: file.size,
     error: null,
+    retryable: false,
     post: null,
   };
 }
@@ -57,7 +62,9 @@ export function reduceUpload(item: UploadItem, action: UploadAction): UploadItem
     case "accepted":
       return item.state === "checking-locally" ? { ...item, state: "queued", contentType: action.contentType } : item;
     case "refused":
-      return item.state === "checking-locally" ? { ...item, state: "failed", error: action.message } : item;
+      return item.state === "checking-locally"
+        ? { ...item, state: "failed", error: action.message, retryable: action.retryable ?? false }
+        : item;
     case "started":
       return item.state === "queued" ? { ...item, state: "sending", phase: "creating", sent: 0 } : item;
     case "progress": {
@@ -70,13 +77,13 @@ export function reduceUpload(item: UploadItem, action: UploadAction): UploadItem
     case "succeeded":
       return item.state === "sending" ? { ...item, state: "done", phase: null, sent: item.total, post: action.post } : item;
     case "failed":
-      return item.state === "sending" || item.state === "queued" ? { ...item, state: "failed", phase: null, error: action.message } : item;
+      return item.state === "sending" || item.state === "queued"
+        ? { ...item, state: "failed", phase: null, error: action.message, retryable: action.retryable }
+        : item;
     case "cancelled":
       return isFinished(item) ? item : { ...item, state: "cancelled", phase: null, sent: 0, error: null };
     case "retried":
-      return item.state === "failed" || item.state === "cancelled"
-        ? { ...item, state: "checking-locally", phase: null, sent: 0, error: null, post: null }
-        : item;
+      return isRetryableItem(item) ? { ...item, state: "checking-locally", phase: null, sent: 0, error: null, retryable: false, post: null } : item;
   }
 }
 
@@ -115,6 +122,15 @@ export function progressText(item: UploadItem): string {
   }
 }
 
+/**
+ * Whether Retry is offered: a cancelled file, or one that failed on the way
+ * (network, 5xx, rate limit, busy…). A local refusal or a final answer
+ * (too large, unsupported type, over the quota, rejected) shows its reason only.
+ */
+export function isRetryableItem(item: UploadItem): boolean {
+  return item.state === "cancelled" || (item.state === "failed" && item.retryable && item.post === null);
+}
+
 export function isFinished(item: UploadItem): boolean {
   return item.state === "done" || item.state === "failed" || item.state === "cancelled";
 }
@@ -150,6 +166,10 @@ export type QueueOptions<F extends FileLike> = {
   send: (item: UploadItem, file: F) => Promise<Post>;
   /** Words for a failure. */
   describe: (error: unknown, item: UploadItem) => string;
+  /** Whether a failure is worth retrying (default: `isRetryable` of errors.ts). */
+  retryable?: (error: unknown) => boolean;
+  /** Stops a file that is sending, where it is (the Rust side's `upload_cancel`). */
+  abort?: (item: UploadItem) => void;
   onChange: (item: UploadItem) => void;
   onSucceeded?: (item: UploadItem, post: Post) => void;
   onFailed?: (item: UploadItem, error: unknown) => void;
@@ -186,7 +206,8 @@ export class UploadQueue<F extends FileLike = File> {
         },
         (error: unknown) => {
           const current = this.items.get(item.id);
-          if (current) this.apply(item.id, { type: "refused", message: this.opts.describe(error, current) });
+          // The check itself failed (e.g. the policy could not be loaded): that may pass.
+          if (current) this.apply(item.id, { type: "refused", message: this.opts.describe(error, current), retryable: this.isRetryable(error) });
         },
       );
     }
@@ -194,30 +215,42 @@ export class UploadQueue<F extends FileLike = File> {
   }
 
   /**
-   * Stops a file: one not sent yet is simply dropped; one sending is let go
-   * and, if the server still takes it, removed again (`onCancelledLanded`).
+   * Stops a file: one not sent yet is simply dropped; one sending is stopped
+   * where it is (`abort`: the Rust side drops the PUT and deletes the post)
+   * and, if the server took it all the same, removed again (`onCancelledLanded`).
    */
   cancel(id: string): void {
-    this.apply(id, { type: "cancelled" });
+    const before = this.items.get(id);
+    const after = this.apply(id, { type: "cancelled" });
+    if (before?.state === "sending" && after?.state === "cancelled") this.opts.abort?.(before);
     this.pump();
   }
 
-  /** Whether `retry` can send it again (its bytes are still at hand). */
+  /** Whether `retry` can send it again: worth it, and its bytes still at hand. */
   canRetry(id: string): boolean {
-    return this.files.has(id);
+    const item = this.items.get(id);
+    return this.files.has(id) && item !== undefined && isRetryableItem(item);
+  }
+
+  private isRetryable(error: unknown): boolean {
+    return (this.opts.retryable ?? isRetryable)(error);
   }
 
   /** Sends a failed or cancelled file again (checked again first). */
   retry(id: string): void {
     const file = this.files.get(id);
-    if (!file || !this.apply(id, { type: "retried" })) return;
+    if (!file || !this.canRetry(id)) return;
+    this.apply(id, { type: "retried" });
     this.opts.check(file).then(
       (result) => {
         if (result.ok) this.apply(id, { type: "accepted", contentType: result.contentType });
         else this.apply(id, { type: "refused", message: result.message });
         this.pump();
       },
-      () => this.apply(id, { type: "refused", message: "the file could not be checked" }),
+      (error: unknown) => {
+        const current = this.items.get(id);
+        if (current) this.apply(id, { type: "refused", message: this.opts.describe(error, current), retryable: this.isRetryable(error) });
+      },
     );
   }
 
@@ -286,7 +319,7 @@ export class UploadQueue<F extends FileLike = File> {
       (error: unknown) => {
         const current = this.items.get(id);
         if (!current || stale()) return;
-        const failed = this.apply(id, { type: "failed", message: this.opts.describe(error, current) });
+        const failed = this.apply(id, { type: "failed", message: this.opts.describe(error, current), retryable: this.isRetryable(error) });
         if (failed) this.opts.onFailed?.(failed, error);
       },
     ).finally(() => this.pump());

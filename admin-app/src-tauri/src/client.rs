@@ -9,6 +9,7 @@ use futures::StreamExt;
 use reqwest::{RequestBuilder, header};
 use serde::de::DeserializeOwned;
 
+use crate::cancel::UploadCancel;
 use crate::error::{AppError, ErrorKind};
 use crate::model::{
     CreatedPost, LibraryStats, ListQuery, NewUpload, PeoplePage, PersonChange, Policy, Post,
@@ -302,6 +303,27 @@ impl ImgupClient {
         file: NewUpload,
         progress: impl Fn(UploadProgress) + Send + Sync + 'static,
     ) -> Result<Post, AppError> {
+        self.upload_cancellable(token, upload_id, file, UploadCancel::never(), progress)
+            .await
+    }
+
+    /// [`Self::upload`] that stops when `cancel` is tripped: the PUT is
+    /// dropped where it is (no more bytes go out), the check is not waited
+    /// for, and the post made for it is deleted; answers `cancelled`. The
+    /// `POST /posts` that records the post is let finish first, so that
+    /// the post it made is known and can be taken back.
+    pub async fn upload_cancellable(
+        &self,
+        token: &str,
+        upload_id: &str,
+        file: NewUpload,
+        cancel: UploadCancel,
+        progress: impl Fn(UploadProgress) + Send + Sync + 'static,
+    ) -> Result<Post, AppError> {
+        let cancelled = || AppError::new(ErrorKind::Cancelled, "the upload was cancelled");
+        if cancel.is_cancelled() {
+            return Err(cancelled());
+        }
         let total = file.bytes.len() as u64;
         let upload_id = upload_id.to_owned();
         let report = move |phase, sent| {
@@ -326,6 +348,14 @@ impl ImgupClient {
         )
         .await?;
         let id = created.post.id;
+        // Take the post back out, best effort, and say why.
+        let abandon = |err: AppError| async move {
+            let _ = self.delete_post(token, id).await;
+            Err::<Post, AppError>(err)
+        };
+        if cancel.is_cancelled() {
+            return abandon(cancelled()).await;
+        }
 
         let report = std::sync::Arc::new(report);
         // Pieces are views into the one buffer, not copies of it.
@@ -345,19 +375,29 @@ impl ImgupClient {
             .header(header::CONTENT_LENGTH, total)
             .body(reqwest::Body::wrap_stream(body))
             .timeout(Duration::from_secs(600));
-        if let Err(err) = Self::send(put).await {
-            let _ = self.delete_post(token, id).await;
-            return Err(match err.kind {
+        // Dropping the request future closes its connection mid-body.
+        let sent = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return abandon(cancelled()).await,
+            sent = Self::send(put) => sent,
+        };
+        if let Err(err) = sent {
+            return abandon(match err.kind {
                 ErrorKind::Network => err,
                 _ => AppError::new(
                     ErrorKind::Server,
                     format!("the storage refused the upload: {}", err.message),
                 ),
-            });
+            })
+            .await;
         }
 
         report(UploadPhase::Checking, total);
-        self.complete(token, id).await
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => abandon(cancelled()).await,
+            done = self.complete(token, id) => done,
+        }
     }
 
     /// Has the API check, clean and render the uploaded image: `200` with the
@@ -419,6 +459,161 @@ fn free_name(folder: &Path, filename: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// What the stand-in API and S3 saw.
+    #[derive(Default)]
+    struct Seen {
+        /// Bytes of the PUT body the storage received.
+        received: AtomicU64,
+        completed: AtomicBool,
+        deleted: Mutex<Vec<i64>>,
+    }
+
+    /// `POST /posts`, a PUT target that reads slowly, `complete` and `DELETE`.
+    async fn stand_in() -> (String, Arc<Seen>) {
+        use axum::extract::{Path, State};
+        use axum::routing::{delete, post, put};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Seen::default());
+        let create = {
+            let base = base.clone();
+            move || async move {
+                axum::Json(serde_json::json!({
+                    "id": 7, "objectKey": "uploads/k.png", "status": "pending", "title": null,
+                    "filename": "big.png", "contentType": "image/png", "size": 1, "ownerId": "1",
+                    "rejectionReason": null, "createdAt": "c", "updatedAt": "u", "url": null,
+                    "expiresIn": null, "presignedUrl": format!("{base}/s3/k.png"),
+                }))
+            }
+        };
+        let app = axum::Router::new()
+            .route("/posts", post(create))
+            .route(
+                "/s3/k.png",
+                put(
+                    |State(seen): State<Arc<Seen>>, body: axum::body::Body| async move {
+                        // Slowly, as a distant storage would: the client
+                        // is still sending when the cancel comes.
+                        let mut stream = body.into_data_stream();
+                        while let Some(Ok(chunk)) = stream.next().await {
+                            seen.received
+                                .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/posts/{id}/complete",
+                post(|State(seen): State<Arc<Seen>>| async move {
+                    seen.completed.store(true, Ordering::SeqCst);
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                }),
+            )
+            .route(
+                "/posts/{id}",
+                delete(
+                    |State(seen): State<Arc<Seen>>, Path(id): Path<i64>| async move {
+                        seen.deleted.lock().unwrap().push(id);
+                        axum::http::StatusCode::NO_CONTENT
+                    },
+                ),
+            )
+            .with_state(seen.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (base, seen)
+    }
+
+    #[tokio::test]
+    async fn a_cancel_mid_put_drops_the_put_and_deletes_the_post() {
+        let (base, seen) = stand_in().await;
+        let client = ImgupClient::new(&Settings {
+            api_url: base.clone(),
+            auth_url: base,
+        });
+        let total = 32 * 1024 * 1024;
+        let file = NewUpload {
+            filename: "big.png".into(),
+            content_type: "image/png".into(),
+            title: None,
+            bytes: vec![0; total],
+        };
+        let (switch, cancel) = UploadCancel::new();
+        let switch = Arc::new(switch);
+        let reports = Arc::new(AtomicU64::new(0));
+        let (trip, count) = (switch.clone(), reports.clone());
+        let started = std::time::Instant::now();
+        let err = client
+            .upload_cancellable("token", "u1", file, cancel, move |p| {
+                count.fetch_add(1, Ordering::SeqCst);
+                // A megabyte out: the person presses Cancel.
+                if p.phase == UploadPhase::Uploading && p.sent >= 1024 * 1024 {
+                    trip.send_replace(true);
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Cancelled, "{err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "it stopped at once"
+        );
+        assert_eq!(
+            *seen.deleted.lock().unwrap(),
+            [7],
+            "the half-made post is deleted"
+        );
+        let reported = reports.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            reports.load(Ordering::SeqCst),
+            reported,
+            "no more progress after the cancel"
+        );
+        // The connection was dropped mid-body: the storage stopped receiving.
+        let received = seen.received.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            seen.received.load(Ordering::SeqCst),
+            received,
+            "bytes still arriving"
+        );
+        assert!(
+            received < total as u64 / 2,
+            "the PUT went on: {received} of {total} bytes"
+        );
+        assert!(
+            !seen.completed.load(Ordering::SeqCst),
+            "never asked to check it"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_upload_cancelled_before_it_starts_sends_nothing() {
+        let (base, seen) = stand_in().await;
+        let client = ImgupClient::new(&Settings {
+            api_url: base.clone(),
+            auth_url: base,
+        });
+        let (switch, cancel) = UploadCancel::new();
+        switch.send_replace(true);
+        let file = NewUpload {
+            filename: "a.png".into(),
+            content_type: "image/png".into(),
+            title: None,
+            bytes: vec![1; 10],
+        };
+        let err = client
+            .upload_cancellable("token", "u2", file, cancel, |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Cancelled);
+        assert!(seen.deleted.lock().unwrap().is_empty());
+        assert_eq!(seen.received.load(Ordering::SeqCst), 0);
+    }
 
     #[test]
     fn downloads_never_overwrite_and_never_leave_the_folder() {

@@ -205,7 +205,8 @@ fn header(request: &Request<'_>, name: &str) -> Option<String> {
 /// Raw image bytes in the body; `x-upload-id`, `x-filename`, `x-content-type`
 /// and `x-title` (percent-encoded) in the headers. Progress goes out as
 /// `upload-progress` events. Answers the post `ready`, or `processing` when the
-/// API is still rendering it (the grid then polls `post_get`).
+/// API is still rendering it (the grid then polls `post_get`); `cancelled`
+/// when `upload_cancel` named it meanwhile (its post is deleted again).
 #[tauri::command]
 pub async fn upload(
     app: AppHandle,
@@ -228,12 +229,27 @@ pub async fn upload(
         title: header(&request, "x-title").filter(|t| !t.trim().is_empty()),
         bytes: bytes.clone(),
     };
+    let running = state.uploads.start(&upload_id);
     let token = state.token().await?;
     let result = state
         .client()
-        .upload(&token, &upload_id, file, move |progress| {
-            let _ = app.emit("upload-progress", progress);
-        })
+        .upload_cancellable(
+            &token,
+            &upload_id,
+            file,
+            running.cancel.clone(),
+            move |progress| {
+                let _ = app.emit("upload-progress", progress);
+            },
+        )
         .await;
     state.after(result)
+}
+
+/// Stops the upload `upload_id`: mid-PUT its connection is dropped and its
+/// post deleted; one whose bytes are still on their way from the UI stops
+/// as it starts. `true` when it was running.
+#[tauri::command]
+pub fn upload_cancel(state: State<'_, AdminState>, upload_id: String) -> bool {
+    state.uploads.cancel(&upload_id)
 }

@@ -1,8 +1,10 @@
 //! imgup admin: the desktop app. The Rust side makes every HTTP call
 //! (`client`), keeps the session (`session`, `credentials`, `token_store`, `settings`) and
-//! signs in through the system browser (`sign_in`); the web UI in `../src`
+//! signs in through the system browser (`sign_in`), runs uploads that can be
+//! cancelled mid-way (`cancel`); the web UI in `../src`
 //! calls the `commands`.
 
+pub mod cancel;
 pub mod client;
 pub mod commands;
 pub mod credentials;
@@ -49,6 +51,7 @@ pub fn run() {
             commands::post_download,
             commands::post_open_original,
             commands::upload,
+            commands::upload_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("error while running imgup admin");

@@ -30,11 +30,23 @@ pub enum TokenPlace {
     File,
 }
 
+/// Why the token is in a file rather than the keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenFileReason {
+    /// `IMGUP_ADMIN_TOKEN_STORE=file`: the keyring was not asked.
+    Setting,
+    /// No keyring answered.
+    NoKeyring,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub user: User,
     pub token_store: TokenPlace,
+    /// Set when `token_store` is a file.
+    pub token_store_reason: Option<TokenFileReason>,
 }
 
 /// `GET /auth/providers`: how one can sign in here.

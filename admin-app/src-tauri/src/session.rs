@@ -7,10 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
 
+use crate::cancel::Uploads;
 use crate::client::ImgupClient;
 use crate::credentials::Credentials;
 use crate::error::{AppError, ErrorKind};
-use crate::model::{Session, TokenGrant};
+use crate::model::{Session, TokenGrant, User};
 use crate::settings::Settings;
 use crate::token_store::TokenStore;
 
@@ -26,6 +27,8 @@ pub struct AdminState {
     renew_margin: Duration,
     /// Cancels the browser sign-in in progress, if any.
     pub cancel_sign_in: Mutex<Option<oneshot::Sender<()>>>,
+    /// The uploads running, each cancellable (`upload_cancel`).
+    pub uploads: Uploads,
 }
 
 impl AdminState {
@@ -49,6 +52,7 @@ impl AdminState {
             renewing: tokio::sync::Mutex::new(()),
             renew_margin: Duration::from_secs(120),
             cancel_sign_in: Mutex::new(None),
+            uploads: Uploads::default(),
         }
     }
 
@@ -136,10 +140,15 @@ impl AdminState {
     pub async fn adopt(&self, grant: TokenGrant) -> Result<Session, AppError> {
         let user = self.client().me(&grant.access_token).await?;
         self.keep(grant)?;
-        Ok(Session {
+        Ok(self.session(user))
+    }
+
+    fn session(&self, user: User) -> Session {
+        Session {
             user,
             token_store: self.tokens.place(),
-        })
+            token_store_reason: self.tokens.file_reason(),
+        }
     }
 
     /// Who is signed in: `None` without a token or when the token no longer
@@ -156,10 +165,7 @@ impl AdminState {
             Err(err) => return Err(err),
         };
         match self.client().me(&token).await {
-            Ok(user) => Ok(Some(Session {
-                user,
-                token_store: self.tokens.place(),
-            })),
+            Ok(user) => Ok(Some(self.session(user))),
             Err(err) if matches!(err.kind, ErrorKind::Unauthorized | ErrorKind::NotFound) => {
                 self.sign_out()?;
                 Ok(None)

@@ -1,19 +1,21 @@
 //! Keeps the token between runs: in the OS keyring (Keychain, Credential
 //! Manager, Secret Service) where one answers, else in a file only the user
-//! can read. The UI says which.
+//! can read. The UI says which, and why a file: chosen by setting, or no
+//! keyring answered.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::{AppError, ErrorKind};
-use crate::model::TokenPlace;
+use crate::model::{TokenFileReason, TokenPlace};
 
 const SERVICE: &str = "dev.imgup.admin";
 const ACCOUNT: &str = "access-token";
 
 pub enum TokenStore {
     Keyring(keyring::Entry),
-    File(PathBuf),
+    /// A private file, and why not the keyring.
+    File(PathBuf, TokenFileReason),
 }
 
 fn storage_error(err: impl std::fmt::Display) -> AppError {
@@ -27,35 +29,49 @@ impl TokenStore {
     /// The keyring when one answers, else `fallback`. `IMGUP_ADMIN_TOKEN_STORE=file`
     /// skips the keyring.
     pub fn open(fallback: PathBuf) -> Self {
-        if std::env::var("IMGUP_ADMIN_TOKEN_STORE").as_deref() == Ok("file") {
-            return Self::File(fallback);
+        Self::open_with(
+            fallback,
+            std::env::var("IMGUP_ADMIN_TOKEN_STORE").ok().as_deref(),
+        )
+    }
+
+    /// [`Self::open`] with the setting's value given (`Some("file")`: the file, by choice).
+    pub fn open_with(fallback: PathBuf, setting: Option<&str>) -> Self {
+        if setting == Some("file") {
+            return Self::File(fallback, TokenFileReason::Setting);
         }
+        let no_keyring = |err: keyring::Error| {
+            tracing::info!("no usable keyring ({err}); keeping the token in a file");
+            Self::File(fallback.clone(), TokenFileReason::NoKeyring)
+        };
         match keyring::Entry::new(SERVICE, ACCOUNT) {
             Ok(entry) => match entry.get_password() {
                 Ok(_) | Err(keyring::Error::NoEntry) => Self::Keyring(entry),
-                Err(err) => {
-                    tracing::info!("no usable keyring ({err}); keeping the token in a file");
-                    Self::File(fallback)
-                }
+                Err(err) => no_keyring(err),
             },
-            Err(err) => {
-                tracing::info!("no usable keyring ({err}); keeping the token in a file");
-                Self::File(fallback)
-            }
+            Err(err) => no_keyring(err),
         }
     }
 
     pub fn place(&self) -> TokenPlace {
         match self {
             Self::Keyring(_) => TokenPlace::Keyring,
-            Self::File(_) => TokenPlace::File,
+            Self::File(..) => TokenPlace::File,
+        }
+    }
+
+    /// Why the token is in a file (`None` in the keyring).
+    pub fn file_reason(&self) -> Option<TokenFileReason> {
+        match self {
+            Self::Keyring(_) => None,
+            Self::File(_, reason) => Some(*reason),
         }
     }
 
     pub fn load(&self) -> Option<String> {
         let token = match self {
             Self::Keyring(entry) => entry.get_password().ok(),
-            Self::File(path) => std::fs::read_to_string(path).ok(),
+            Self::File(path, _) => std::fs::read_to_string(path).ok(),
         };
         token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
     }
@@ -63,7 +79,7 @@ impl TokenStore {
     pub fn save(&self, token: &str) -> Result<(), AppError> {
         match self {
             Self::Keyring(entry) => entry.set_password(token).map_err(storage_error),
-            Self::File(path) => write_private(path, token).map_err(storage_error),
+            Self::File(path, _) => write_private(path, token).map_err(storage_error),
         }
     }
 
@@ -73,7 +89,7 @@ impl TokenStore {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(err) => Err(storage_error(err)),
             },
-            Self::File(path) => match std::fs::remove_file(path) {
+            Self::File(path, _) => match std::fs::remove_file(path) {
                 Ok(()) => Ok(()),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(err) => Err(storage_error(err)),
@@ -106,7 +122,7 @@ mod tests {
     #[test]
     fn the_file_fallback_keeps_forgets_and_is_private() {
         let dir = tempfile::tempdir().unwrap();
-        let store = TokenStore::File(dir.path().join("secrets/token"));
+        let store = TokenStore::File(dir.path().join("secrets/token"), TokenFileReason::NoKeyring);
         assert_eq!(store.place(), TokenPlace::File);
         assert_eq!(store.load(), None);
         store.save("eyJ.first").unwrap();
@@ -126,6 +142,20 @@ mod tests {
         store.forget().unwrap();
     }
 
+    #[test]
+    fn the_file_chosen_by_setting_says_so_and_never_asks_the_keyring() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open_with(dir.path().join("token"), Some("file"));
+        assert_eq!(store.place(), TokenPlace::File);
+        assert_eq!(store.file_reason(), Some(TokenFileReason::Setting));
+        let json = serde_json::to_value(store.file_reason()).unwrap();
+        assert_eq!(json, "setting");
+        assert_eq!(
+            serde_json::to_value(TokenFileReason::NoKeyring).unwrap(),
+            "noKeyring"
+        );
+    }
+
     /// Against a real Secret Service: `admin-app/e2e/keyring.sh` starts
     /// gnome-keyring in a D-Bus session of its own and runs this.
     #[test]
@@ -139,6 +169,7 @@ mod tests {
             TokenPlace::Keyring,
             "a Secret Service answers"
         );
+        assert_eq!(store.file_reason(), None);
         store.forget().unwrap();
         assert_eq!(store.load(), None);
 

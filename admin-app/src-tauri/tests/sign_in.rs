@@ -6,6 +6,7 @@
 mod support;
 
 use imgup_admin::error::ErrorKind;
+use imgup_admin::model::TokenFileReason;
 use imgup_admin::session::AdminState;
 use imgup_admin::sign_in::LoopbackSignIn;
 use imgup_admin::token_store::TokenStore;
@@ -112,7 +113,7 @@ async fn the_session_survives_a_restart_and_sign_out_forgets_it(pool: PgPool) {
     let open = || {
         let state = AdminState::new(
             config.path().to_owned(),
-            TokenStore::File(config.path().join("token")),
+            TokenStore::File(config.path().join("token"), TokenFileReason::Setting),
         );
         state.save_settings(stack.settings.clone()).unwrap();
         state
@@ -131,7 +132,7 @@ async fn the_session_survives_a_restart_and_sign_out_forgets_it(pool: PgPool) {
     // Restarted: still signed in, and the settings are still there.
     let app = AdminState::new(
         config.path().to_owned(),
-        TokenStore::File(config.path().join("token")),
+        TokenStore::File(config.path().join("token"), TokenFileReason::Setting),
     );
     assert_eq!(app.settings(), stack.settings);
     let session = app.current().await.unwrap().expect("still signed in");
@@ -169,7 +170,7 @@ async fn the_session_renews_itself_and_ends_when_it_should(pool: PgPool) {
     let open = || {
         let state = AdminState::new(
             config.path().to_owned(),
-            TokenStore::File(config.path().join("token")),
+            TokenStore::File(config.path().join("token"), TokenFileReason::Setting),
         )
         .with_renew_margin(std::time::Duration::from_secs(10 * 24 * 3600));
         state.save_settings(stack.settings.clone()).unwrap();

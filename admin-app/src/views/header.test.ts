@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import type { Session } from "../types";
-import { headerView } from "./header";
+import { headerView, tokenStoreText } from "./header";
 
 const mount = (session: Session) => {
   document.body.replaceChildren(headerView({ session, openSettings: () => {}, signOut: async () => {} }));
@@ -20,10 +20,27 @@ describe("header", () => {
   });
 
   it("shows the email without a badge for a user, and the private-file fallback", () => {
-    const body = mount({ user: { userId: 2, email: "bob@example.com", name: null, role: "user" }, tokenStore: "file" });
+    const body = mount({ user: { userId: 2, email: "bob@example.com", name: null, role: "user" }, tokenStore: "file", tokenStoreReason: "noKeyring" });
     expect(body.querySelector("#signed-in-as")!.textContent).toContain("bob@example.com");
     expect(body.querySelector(".badge-admin")).toBeNull();
-    expect(body.textContent).toContain("Saved in a private file (no system keyring found)");
+    expect(body.querySelector("#token-store")!.textContent).toBe("Saved in a private file (no system keyring answered)");
+  });
+
+  it("a file chosen by setting says so, not that no keyring was found", () => {
+    const body = mount({ user: { userId: 2, email: "bob@example.com", name: null, role: "user" }, tokenStore: "file", tokenStoreReason: "setting" });
+    const note = body.querySelector<HTMLElement>("#token-store")!;
+    expect(note.textContent).toBe("Saved in a private file (IMGUP_ADMIN_TOKEN_STORE=file)");
+    expect(note.textContent).not.toContain("keyring");
+    expect(note.dataset.reason).toBe("setting");
+  });
+
+  it("words each place and reason", () => {
+    expect(tokenStoreText("keyring")).toBe("Saved in the system keyring");
+    expect(tokenStoreText("keyring", null)).toBe("Saved in the system keyring");
+    expect(tokenStoreText("file", "setting")).toContain("IMGUP_ADMIN_TOKEN_STORE=file");
+    expect(tokenStoreText("file", "noKeyring")).toContain("no system keyring answered");
+    // An older Rust side that does not say why: no guess.
+    expect(tokenStoreText("file")).toBe("Saved in a private file");
   });
 });
 

@@ -1,10 +1,19 @@
 // The header when signed in: who, where the token is kept, Settings, Sign out.
 
 import { h, icon } from "../dom";
-import type { Session, TokenStore } from "../types";
+import type { Session, TokenStore, TokenStoreReason } from "../types";
 
-export function tokenStoreText(store: TokenStore): string {
-  return store === "keyring" ? "Saved in the system keyring" : "Saved in a private file (no system keyring found)";
+/** Where the sign-in is kept, and for a file why: as the Rust side chose it. */
+export function tokenStoreText(store: TokenStore, reason?: TokenStoreReason | null): string {
+  if (store === "keyring") return "Saved in the system keyring";
+  switch (reason) {
+    case "setting":
+      return "Saved in a private file (IMGUP_ADMIN_TOKEN_STORE=file)";
+    case "noKeyring":
+      return "Saved in a private file (no system keyring answered)";
+    default:
+      return "Saved in a private file";
+  }
 }
 
 export type HeaderDeps = {
@@ -18,7 +27,7 @@ export type HeaderDeps = {
 };
 
 export function headerView(deps: HeaderDeps): HTMLElement {
-  const { user, tokenStore } = deps.session;
+  const { user, tokenStore, tokenStoreReason } = deps.session;
   const signOut = h("button", { type: "button", class: "button", id: "sign-out" }, "Sign out");
   signOut.addEventListener("click", async () => {
     signOut.disabled = true;
@@ -45,9 +54,9 @@ export function headerView(deps: HeaderDeps): HTMLElement {
       ),
       h(
         "p",
-        { class: "token-store muted", "data-token-store": tokenStore },
+        { id: "token-store", class: "token-store muted", "data-token-store": tokenStore, "data-reason": tokenStoreReason ?? null },
         icon(tokenStore === "keyring" ? "lock" : "file", "icon small"),
-        tokenStoreText(tokenStore),
+        tokenStoreText(tokenStore, tokenStoreReason),
       ),
     ),
     h(

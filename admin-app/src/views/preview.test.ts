@@ -247,6 +247,101 @@ describe("preview titles", () => {
   });
 });
 
+describe("preview: fit or 1:1", () => {
+  const key = (k: string, over: KeyboardEventInit = {}) =>
+    document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...over }));
+  /** The preview, its image loaded at `w`×`h` (jsdom loads nothing: say so). */
+  async function openLoaded(w = 1280, h = 800, over: Partial<PreviewDeps> = {}) {
+    const measured = makeMeasuredPost(8, { filename: "sunset.png" });
+    openPreview(measured, deps({ getPost: async () => measured, ...over }));
+    await flush();
+    const image = $("#preview-image") as HTMLImageElement;
+    Object.defineProperty(image, "naturalWidth", { value: w, configurable: true });
+    Object.defineProperty(image, "naturalHeight", { value: h, configurable: true });
+    Object.defineProperty(image, "complete", { value: true, configurable: true });
+    const stage = $("#preview-stage")!;
+    Object.defineProperty(stage, "clientWidth", { value: 600, configurable: true });
+    Object.defineProperty(stage, "clientHeight", { value: 400, configurable: true });
+    image.dispatchEvent(new Event("load"));
+    return { image, stage, button: $("#preview-zoom") as HTMLButtonElement };
+  }
+
+  it("fits by default; the button shows 1:1 at the image's real pixel size, with its state", async () => {
+    const { image, stage, button } = await openLoaded();
+    expect(stage.dataset.zoom).toBe("fit");
+    expect(button.getAttribute("aria-pressed")).toBe("false");
+    expect(image.style.width).toBe("");
+    button.click();
+    expect(stage.dataset.zoom).toBe("actual");
+    expect(button.getAttribute("aria-pressed")).toBe("true");
+    expect([image.style.width, image.style.height]).toEqual(["1280px", "800px"]);
+    expect(stage.getAttribute("aria-label")).toContain("Actual size (1280 × 800 px)");
+    // Centred: scrolled to the middle of what overflows.
+    expect([stage.scrollLeft, stage.scrollTop]).toEqual([340, 200]);
+    expect(stage.tabIndex).toBe(0);
+    button.click();
+    expect(stage.dataset.zoom).toBe("fit");
+    expect(button.getAttribute("aria-pressed")).toBe("false");
+    expect(image.style.width).toBe("");
+    expect(stage.hasAttribute("tabindex")).toBe(false);
+  });
+
+  it("z toggles it from the keyboard (not while typing, not with Ctrl)", async () => {
+    const { stage } = await openLoaded();
+    key("z");
+    expect(stage.dataset.zoom).toBe("actual");
+    key("z", { ctrlKey: true });
+    expect(stage.dataset.zoom).toBe("actual");
+    key("Z");
+    expect(stage.dataset.zoom).toBe("fit");
+    $("#edit-title")!.click();
+    key("z");
+    expect(stage.dataset.zoom).toBe("fit");
+  });
+
+  it("at 1:1 the arrows pan the image instead of changing posts; fitted they change posts", async () => {
+    const neighbour = vi.fn(() => makePost(5, { filename: "five.png" }));
+    const { stage } = await openLoaded(1280, 800, { neighbour });
+    key("z");
+    const [left, top] = [stage.scrollLeft, stage.scrollTop];
+    key("ArrowRight");
+    key("ArrowDown");
+    expect([stage.scrollLeft, stage.scrollTop]).toEqual([left + 60, top + 40]);
+    expect(neighbour).not.toHaveBeenCalled();
+    expect($("#preview-title")!.textContent).toBe("sunset.png");
+    key("z");
+    key("ArrowRight");
+    expect(neighbour).toHaveBeenCalled();
+    expect($("#preview-title")!.textContent).toBe("five.png");
+    expect($("#preview-stage")!.dataset.zoom).toBe("fit"); // the next post opens fitted
+  });
+
+  it("drags to pan at 1:1", async () => {
+    const { stage } = await openLoaded();
+    $("#preview-zoom")!.click();
+    const [left, top] = [stage.scrollLeft, stage.scrollTop];
+    const pointer = (type: string, x: number, y: number) => {
+      const event = new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0 });
+      Object.defineProperty(event, "pointerId", { value: 1 });
+      stage.dispatchEvent(event);
+    };
+    pointer("pointerdown", 100, 100);
+    pointer("pointermove", 70, 90);
+    pointer("pointerup", 70, 90);
+    expect([stage.scrollLeft, stage.scrollTop]).toEqual([left + 30, top + 10]);
+    pointer("pointermove", 0, 0); // released: no more panning
+    expect([stage.scrollLeft, stage.scrollTop]).toEqual([left + 30, top + 10]);
+  });
+
+  it("a post without an image has no zoom", async () => {
+    openPreview(makePost(3, { status: "processing", url: null }), deps({ getPost: async () => makePost(3, { status: "processing", url: null }) }));
+    await flush();
+    expect($("#preview-zoom")!.hidden).toBe(true);
+    document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: "z", bubbles: true }));
+    expect($("#preview-stage")!.dataset.zoom).toBe("fit");
+  });
+});
+
 describe("preview: neighbours and copying", () => {
   const key = (k: string) =>
     document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));

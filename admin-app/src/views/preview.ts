@@ -1,12 +1,14 @@
 // The preview dialog: the `medium` variant (or the original when there is
-// none; fresh presigned URL from post_get), "Open original", the metadata with
-// the dimensions, Download and Delete (after a confirmation).
+// none; fresh presigned URL from post_get), fitted or at 1:1 (the zoom button
+// or `z`), "Open original", the metadata with the dimensions, Download and
+// Delete (after a confirmation).
 
 import { h, icon } from "../dom";
 import { isKind } from "../errors";
 import { formatBytes, formatDateTime, typeLabel } from "../format";
 import { averageColor, dimensionsText, placeholderUrl, previewSource } from "../images";
 import type { Post } from "../types";
+import { actualSize, anchorAt, panStep, scrollToAnchor, toggled, zoomLabel, type Zoom } from "../zoom";
 import { confirmDialog } from "./confirm";
 import { openModal, type ModalHandle } from "./modal";
 import { ownerText, placeholder, statusBadge } from "./posts";
@@ -65,7 +67,21 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
   let post = initial;
   const title = h("h2", { id: "preview-title", class: "modal-title" }, post.title || post.filename);
   const image = h("img", { id: "preview-image", alt: post.title || post.filename, decoding: "async" });
-  const stage = h("div", { class: "preview-stage", "aria-busy": "true" });
+  const stage = h("div", { class: "preview-stage", id: "preview-stage", "aria-busy": "true", "data-zoom": "fit" });
+  const zoomButton = h(
+    "button",
+    {
+      type: "button",
+      class: "button zoom-toggle",
+      id: "preview-zoom",
+      "aria-pressed": "false",
+      "aria-controls": "preview-stage",
+      "aria-keyshortcuts": "Z",
+      "aria-label": "Actual size (1:1)",
+      title: "Actual size: one image pixel to one screen pixel (Z)",
+    },
+    "1:1",
+  );
   const meta = h("div", { class: "preview-meta" }, metaRows(post, deps.myId));
   const status = h("p", { class: "preview-status", role: "status" });
   const close = h("button", { type: "button", class: "icon-button", id: "preview-close", "aria-label": "Close preview", title: "Close (Esc)" }, icon("close"));
@@ -122,14 +138,73 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     } else {
       image.hidden = true;
       stage.replaceChildren(image, placeholder(p.status));
+      if (zoom === "actual") setZoom("fit");
     }
+    zoomButton.hidden = image.hidden;
     original.hidden = !(p.status === "ready" && p.url);
     copyLink.hidden = !deps.copy || !p.url;
   };
   image.addEventListener("load", () => {
     stage.style.backgroundImage = "";
     stage.style.backgroundColor = "";
+    if (zoom === "actual") applyZoom(); // a fresh URL, or another size: measured again
   });
+
+  // Fit (the default) or 1:1. At 1:1 the stage scrolls: drag, the wheel or
+  // the arrow keys pan it (the arrows then pan instead of changing posts).
+  let zoom: Zoom = "fit";
+  const natural = () => ({ width: image.naturalWidth, height: image.naturalHeight });
+  const applyZoom = (anchor?: { x: number; y: number }) => {
+    stage.dataset.zoom = zoom;
+    zoomButton.setAttribute("aria-pressed", String(zoom === "actual"));
+    const size = zoom === "actual" ? actualSize(natural(), window.devicePixelRatio) : null;
+    stage.setAttribute("aria-label", zoomLabel(zoom, size ? natural() : undefined));
+    if (zoom === "actual") {
+      stage.tabIndex = 0; // focusable, so that the keyboard can scroll it too
+      if (!size) return; // not loaded yet: measured on load
+      image.style.width = `${size.width}px`;
+      image.style.height = `${size.height}px`;
+      const to = scrollToAnchor(size, { width: stage.clientWidth, height: stage.clientHeight }, anchor);
+      stage.scrollLeft = to.left;
+      stage.scrollTop = to.top;
+    } else {
+      stage.removeAttribute("tabindex");
+      image.style.width = "";
+      image.style.height = "";
+      stage.scrollLeft = 0;
+      stage.scrollTop = 0;
+    }
+  };
+  const setZoom = (next: Zoom, anchor?: { x: number; y: number }) => {
+    if (image.hidden && next === "actual") return;
+    zoom = next;
+    applyZoom(anchor);
+  };
+  zoomButton.addEventListener("click", () => setZoom(toggled(zoom)));
+  // A double click zooms in at that point, and out again.
+  image.addEventListener("dblclick", (event) => {
+    const box = image.getBoundingClientRect();
+    setZoom(toggled(zoom), anchorAt(event.clientX - box.left, event.clientY - box.top, box));
+  });
+  let drag: { x: number; y: number; left: number; top: number; pointer: number } | null = null;
+  stage.addEventListener("pointerdown", (event) => {
+    if (zoom !== "actual" || event.button !== 0) return;
+    drag = { x: event.clientX, y: event.clientY, left: stage.scrollLeft, top: stage.scrollTop, pointer: event.pointerId };
+    stage.setPointerCapture?.(event.pointerId);
+    stage.classList.add("panning");
+    event.preventDefault(); // no image drag-and-drop
+  });
+  stage.addEventListener("pointermove", (event) => {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    stage.scrollLeft = drag.left - (event.clientX - drag.x);
+    stage.scrollTop = drag.top - (event.clientY - drag.y);
+  });
+  const endDrag = () => {
+    drag = null;
+    stage.classList.remove("panning");
+  };
+  stage.addEventListener("pointerup", endDrag);
+  stage.addEventListener("pointercancel", endDrag);
   // The card's URL at once (often still valid), then the fresh one.
   showImage(post);
   download.disabled = post.status !== "ready";
@@ -144,7 +219,7 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     className: "modal-preview",
     labelledBy: "preview-title",
     content: [
-      h("div", { class: "modal-head" }, title, titleInput, edit, close),
+      h("div", { class: "modal-head" }, title, titleInput, edit, h("span", { class: "head-spacer" }), zoomButton, close),
       h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, copyLink, copyKey, del))),
     ],
     initialFocus: () => close,
@@ -244,9 +319,28 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     if (post.url) void copied(post.url, "Link");
   });
   copyKey.addEventListener("click", () => void copied(post.objectKey, "Key"));
-  // ←/→: the previous or next post of the grid, in this same dialog's place.
+  // `z`: fit or 1:1. At 1:1 the arrows pan the image.
+  modal.dialog.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || !titleInput.hidden) return;
+    if ((event.target as Element).closest("input, textarea, select")) return;
+    if (event.key === "z" || event.key === "Z") {
+      if (image.hidden) return;
+      event.preventDefault();
+      setZoom(toggled(zoom));
+      return;
+    }
+    if (zoom !== "actual") return;
+    const step = panStep(event.key, { width: stage.clientWidth, height: stage.clientHeight }, event.shiftKey);
+    if (!step) return;
+    event.preventDefault();
+    event.stopImmediatePropagation(); // not to the next post
+    stage.scrollLeft += step.dx;
+    stage.scrollTop += step.dy;
+  });
+  // ←/→: the previous or next post of the grid, in this same dialog's place (when fitted).
   modal.dialog.addEventListener("keydown", (event) => {
     if ((event.key !== "ArrowLeft" && event.key !== "ArrowRight") || !deps.neighbour || !titleInput.hidden) return;
+    if (zoom !== "fit" || event.defaultPrevented) return;
     if ((event.target as Element).closest("input, textarea, select")) return;
     const next = deps.neighbour(post, event.key === "ArrowLeft" ? -1 : 1);
     if (!next) return;

@@ -88,6 +88,22 @@ describe("sign-in", () => {
   });
 });
 
+describe("sign-in: the providers first, each with its mark", () => {
+  it("puts the configured providers before the test token, each button with its provider's mark", async () => {
+    mount({ loadOptions: async () => ({ providers: ["oidc", "google"], testToken: true }) });
+    await flush();
+    const buttons = [...document.querySelectorAll<HTMLElement>(".providers button")].filter((b) => !b.hidden);
+    expect(buttons.map((b) => b.dataset.provider)).toEqual(["google", "oidc"]);
+    expect(buttons.map((b) => b.querySelector("svg")?.dataset.mark)).toEqual(["google", "oidc"]);
+    expect(buttons.map((b) => b.textContent)).toEqual(["Sign in with Google", "Sign in with OIDC"]);
+    // In the page's order: the providers, then the development form.
+    const providers = document.querySelector(".providers")!;
+    const form = document.querySelector("form.test-token")!;
+    expect(providers.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(document.activeElement).toBe(buttons[0]);
+  });
+});
+
 describe("sign-in offers only what the auth service has", () => {
   const shown = () =>
     [...document.querySelectorAll<HTMLElement>(".providers button")].filter((b) => !b.hidden).map((b) => b.dataset.provider);

@@ -3,7 +3,8 @@
 
 import { h, icon } from "../dom";
 import { isKind, type Action } from "../errors";
-import type { Provider, Session, Settings, SignInOptions } from "../types";
+import { offeredProviders, PROVIDERS, providerLabel, providerMark, providerSettings, type Provider } from "../providers";
+import type { Session, Settings, SignInOptions } from "../types";
 
 export type SignInDeps = {
   settings: Settings | null;
@@ -19,20 +20,20 @@ export type SignInDeps = {
   openSettings: () => void;
 };
 
-const PROVIDERS: { id: Provider; label: string }[] = [
-  { id: "google", label: "Sign in with Google" },
-  { id: "github", label: "Sign in with GitHub" },
-  { id: "oidc", label: "Sign in with OIDC" },
-];
-
 export type View = { el: HTMLElement; destroy(): void };
 
 export function signInView(deps: SignInDeps): View {
   let waiting = false;
   let destroyed = false;
 
+  // The configured ones first (before the test token), each with its mark.
   const providerButtons = PROVIDERS.map((p) =>
-    h("button", { type: "button", class: "button primary provider", "data-provider": p.id, hidden: true }, p.label),
+    h(
+      "button",
+      { type: "button", class: "button provider", "data-provider": p.id, hidden: true },
+      providerMark(p.id),
+      h("span", null, providerLabel(p.id)),
+    ),
   );
   const optionsLine = h("p", { id: "sign-in-options", class: "hint", role: "status" }, "Checking how you can sign in…");
   const retry = h("button", { type: "button", class: "button", id: "sign-in-retry", hidden: true }, "Try again");
@@ -68,7 +69,7 @@ export function signInView(deps: SignInDeps): View {
   };
 
   providerButtons.forEach((button, i) => {
-    const provider = PROVIDERS[i]!.id;
+    const provider: Provider = PROVIDERS[i]!.id;
     button.addEventListener("click", async () => {
       if (waiting) return;
       deps.clearError();
@@ -129,14 +130,14 @@ export function signInView(deps: SignInDeps): View {
   const where = deps.settings ? ` at ${deps.settings.authUrl}` : "";
   /** Shows what `options` offers; `null`: all of it (an auth service too old to say). */
   const offer = (options: SignInOptions | null) => {
-    const offered = options ? new Set(options.providers) : null;
-    PROVIDERS.forEach((p, i) => (providerButtons[i]!.hidden = offered !== null && !offered.has(p.id)));
+    const offered = new Set<string>(offeredProviders(options ? options.providers : null));
+    PROVIDERS.forEach((p, i) => (providerButtons[i]!.hidden = !offered.has(p.id)));
     tokenForm.hidden = options !== null && !options.testToken;
     separator.hidden = tokenForm.hidden || providerButtons.every((b) => b.hidden);
-    const nothing = options !== null && offered!.size === 0 && !options.testToken;
+    const nothing = options !== null && offered.size === 0 && !options.testToken;
     optionsLine.hidden = !nothing;
     optionsLine.textContent = nothing
-      ? `The auth service${where} offers no way to sign in yet: its operator sets GOOGLE_CLIENT_ID, GITHUB_CLIENT_ID or OIDC_ISSUER_URL.`
+      ? `The auth service${where} offers no way to sign in yet: its operator sets ${providerSettings()}.`
       : "";
     const first = providerButtons.find((b) => !b.hidden) ?? (tokenForm.hidden ? null : email);
     if (first && (document.activeElement === document.body || document.activeElement === retry)) first.focus();

@@ -11,10 +11,14 @@ let view: UploadView;
 let sends: { req: UploadRequest; reply: ReturnType<typeof deferred<Post>> }[];
 let progress: (p: UploadProgress) => void;
 let uploaded: Post[];
+let cancelled: string[];
+let rejected: unknown[];
 
 beforeEach(() => {
   sends = [];
   uploaded = [];
+  cancelled = [];
+  rejected = [];
   view = uploadView({
     getPolicy: async () => policy,
     send: (req) => {
@@ -26,6 +30,8 @@ beforeEach(() => {
     describe: (e, filename) => describeError(e, { action: "upload", filename, maxBytes: policy.maxBytes }),
     onUploaded: (p) => uploaded.push(p),
     onUnauthorized: vi.fn(),
+    cancelSend: async (id) => cancelled.push(id),
+    onRejected: (e) => rejected.push(e),
   });
   document.body.replaceChildren(...view.controls, view.panel, view.overlay);
 });
@@ -122,6 +128,53 @@ describe("upload shortcut", () => {
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "U", metaKey: true, cancelable: true }));
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "u" }));
     expect(picked).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("upload panel: what a failure offers", () => {
+  const retryButton = (name: string) => row(name).querySelector<HTMLButtonElement>('[data-action="retry"]')!;
+
+  it("a rejected image shows the server's reason and no Retry, and the grid is told", async () => {
+    view.addFiles([png("truncated.png")]);
+    await flush();
+    const error = { kind: "rejected", message: "the PNG image is damaged (unexpected end of file)", code: "corrupt" };
+    sends[0]!.reply.reject(error);
+    await flush();
+    expect(row("truncated.png").dataset.state).toBe("failed");
+    expect(row("truncated.png").querySelector(".upload-text")!.textContent).toBe(
+      "The server checked the file and refused it: the PNG image is damaged (unexpected end of file).",
+    );
+    expect(retryButton("truncated.png").hidden).toBe(true);
+    expect(row("truncated.png").dataset.retryable).toBe("false");
+    expect(rejected).toEqual([error]);
+  });
+
+  it("over the quota or too large: the reason only; the network or a busy server: Retry", async () => {
+    view.addFiles([png("quota.png"), png("net.png"), png("busy.png"), png("big.png", 4096)]);
+    await flush();
+    sends[0]!.reply.reject({ kind: "forbidden", message: "you keep 10 posts", code: "quota_exceeded" });
+    sends[1]!.reply.reject({ kind: "network", message: "cannot reach http://127.0.0.1:1" });
+    sends[2]!.reply.reject({ kind: "server", message: "busy", code: "busy" });
+    await flush();
+    expect(retryButton("quota.png").hidden).toBe(true);
+    expect(row("quota.png").textContent).toContain("would go past your quota");
+    expect(retryButton("big.png").hidden).toBe(true);
+    expect(retryButton("net.png").hidden).toBe(false);
+    expect(retryButton("busy.png").hidden).toBe(false);
+  });
+
+  it("Cancel while sending stops the upload on the Rust side", async () => {
+    view.addFiles([png("cat.png", 200)]);
+    await flush();
+    const id = sends[0]!.req.uploadId;
+    progress({ uploadId: id, phase: "uploading", sent: 84, total: 200 });
+    row("cat.png").querySelector<HTMLButtonElement>('[data-action="cancel"]')!.click();
+    expect(cancelled).toEqual([id]);
+    expect(row("cat.png").dataset.state).toBe("cancelled");
+    sends[0]!.reply.reject({ kind: "cancelled", message: "the upload was cancelled" });
+    await flush();
+    expect(row("cat.png").dataset.state).toBe("cancelled");
+    expect(retryButton("cat.png").hidden).toBe(false);
   });
 });
 

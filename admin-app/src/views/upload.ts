@@ -19,6 +19,10 @@ export type UploadDeps = {
   onUnauthorized: (error: unknown) => void;
   /** Deletes a post that landed although its upload was cancelled. */
   discard?: (id: number) => Promise<unknown>;
+  /** Stops an upload that is sending, on the Rust side (`upload_cancel`). */
+  cancelSend?: (uploadId: string) => Promise<unknown>;
+  /** The server checked an upload and rejected it: its post (rejected, with the reason) is on the server now. */
+  onRejected?: (error: unknown) => void;
   /** How long a finished panel stays before it folds away (tests shorten it). */
   collapseAfterMs?: number;
   concurrency?: number;
@@ -133,7 +137,9 @@ export function uploadView(deps: UploadDeps): UploadView {
     r.bar.hidden = item.state === "failed" || item.state === "cancelled";
     r.text.textContent = progressText(item);
     r.cancel.hidden = isFinished(item);
-    r.retry.hidden = !(item.state === "cancelled" || (item.state === "failed" && item.post === null && queue.canRetry(item.id)));
+    // Only where sending again may work; a final answer shows its reason alone.
+    r.retry.hidden = !queue.canRetry(item.id);
+    r.row.dataset.retryable = String(!r.retry.hidden);
     const all = queue.list();
     summary.textContent = summaryText(all);
     const total = overallProgress(all);
@@ -168,14 +174,15 @@ export function uploadView(deps: UploadDeps): UploadView {
       return deps.send({ uploadId: item.id, filename: item.name, contentType: item.contentType, title: titles.get(item.id) ?? "", bytes });
     },
     describe: (error, item) => deps.describe(error, item.name),
+    abort: (item) => void deps.cancelSend?.(item.id).catch(() => {}),
     onChange: render,
     onSucceeded: (_item, post) => deps.onUploaded(post),
     // Cancelled too late: the server had it already; take it back out.
     onCancelledLanded: (post) => void deps.discard?.(post.id).catch(() => {}),
     onFailed: (_item, error) => {
-      if (typeof error === "object" && error !== null && (error as { kind?: unknown }).kind === "unauthorized") {
-        deps.onUnauthorized(error);
-      }
+      const kind = typeof error === "object" && error !== null ? (error as { kind?: unknown }).kind : undefined;
+      if (kind === "unauthorized") deps.onUnauthorized(error);
+      if (kind === "rejected") deps.onRejected?.(error);
     },
   });
 
