@@ -3,7 +3,9 @@
 #   - `crdgen` output equals crds/imageuploadstacks.yaml (and the chart's copy);
 #   - the CRD, every object `imgup-operator render` emits for every sample, and
 #     the Helm chart rendered with several value sets pass the official
-#     Kubernetes JSON schemas in strict mode (PyPI kubernetes-validate);
+#     Kubernetes JSON schemas in strict mode (PyPI kubernetes-validate), all
+#     but the chart's ServiceMonitor (a Prometheus Operator kind those
+#     schemas lack), which passes a vendored subset of its own schema;
 #   - the chart passes `helm lint --strict` (PyPI helm-python-sdk, the Helm v4
 #     library) and its RBAC has no wildcards;
 #   - every sample in operator/samples validates against the CRD's own
@@ -351,7 +353,16 @@ value_sets = {
            "podAnnotations": {"team": "images"}},
     "no-leader-election": {"leaderElection": {"enabled": False},
                            "serviceAccount": {"create": False, "name": "existing"}},
+    "network-policy-and-monitor": {
+        "networkPolicy": {"enabled": True, "apiServer": {"cidrs": ["172.18.0.2/32"]},
+                          "metricsFrom": [{"namespaceSelector": {"matchLabels": {
+                              "kubernetes.io/metadata.name": "monitoring"}}}]},
+        "serviceMonitor": {"enabled": True, "interval": "15s", "scrapeTimeout": "10s",
+                           "labels": {"release": "kube-prometheus-stack"}}},
 }
+# Kinds the Kubernetes schemas do not know: kept out of the strict check and
+# checked on their own (below, against a vendored schema).
+CUSTOM_KINDS = ("ServiceMonitor",)
 chart = helm.Chart.load(chart_dir)
 for name, values in value_sets.items():
     rendered = chart.render(values, name="imgup-operator", namespace="imgup-system", is_install=True)
@@ -359,6 +370,36 @@ for name, values in value_sets.items():
             for d in yaml.safe_load_all(text) if d]
     kinds = sorted(d["kind"] for d in docs)
     print(name, kinds)
+    optional = {"NetworkPolicy", "ServiceMonitor"}
+    if name == "network-policy-and-monitor":
+        assert optional <= set(kinds), f"{name}: {kinds}"
+    else:
+        assert not optional & set(kinds), f"{name}: off by default, yet {kinds}"
+    by_kind = {}
+    for d in docs:
+        by_kind.setdefault(d["kind"], []).append(d)
+    for policy in by_kind.get("NetworkPolicy", []):
+        (deploy,) = by_kind["Deployment"]
+        pod = deploy["spec"]["template"]
+        labels = pod["metadata"]["labels"]
+        selected = policy["spec"]["podSelector"]["matchLabels"]
+        assert selected.items() <= labels.items(), f"NetworkPolicy selects {selected}, pod has {labels}"
+        ports = {p["name"] for p in pod["spec"]["containers"][0]["ports"]}
+        (ingress,) = policy["spec"]["ingress"]
+        assert {p["port"] for p in ingress["ports"]} <= ports, ingress
+        assert ingress["from"] == values["networkPolicy"]["metricsFrom"], ingress
+        egress_ports = sorted(p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"])
+        assert egress_ports == [53, 53, 443, 6443], egress_ports
+        assert policy["spec"]["egress"][0]["to"] == [{"ipBlock": {"cidr": "172.18.0.2/32"}}]
+    for monitor in by_kind.get("ServiceMonitor", []):
+        (svc,) = by_kind["Service"]
+        selected = monitor["spec"]["selector"]["matchLabels"]
+        assert selected.items() <= svc["metadata"]["labels"].items(), f"selects {selected}"
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert endpoint["port"] in {p["name"] for p in svc["spec"]["ports"]}, endpoint
+        assert (endpoint["path"], endpoint["interval"], endpoint["scrapeTimeout"]) == ("/metrics", "15s", "10s")
+        assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["imgup-system"]}
+        assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     for d in docs:
         if d["kind"] in ("ClusterRole", "Role"):
             for rule in d["rules"]:
@@ -380,10 +421,17 @@ for name, values in value_sets.items():
             if name == "ha":
                 assert notes == {"team": "images"}, f"podAnnotations alone: {notes}"
     with open(f"{out}/chart-{name}.yaml", "w") as f:
-        yaml.safe_dump_all(docs, f, sort_keys=False)
+        yaml.safe_dump_all([d for d in docs if d["kind"] not in CUSTOM_KINDS], f, sort_keys=False)
+    custom = [d for d in docs if d["kind"] in CUSTOM_KINDS]
+    if custom:
+        with open(f"{out}/chart-{name}-custom.yaml", "w") as f:
+            yaml.safe_dump_all(custom, f, sort_keys=False)
 
 # values.schema.json turns mistyped values into errors, not odd manifests.
-for bad in ({"replicaCount": "two"}, {"logFormat": "xml"}, {"leaderElection": {"enabld": True}}):
+for bad in ({"replicaCount": "two"}, {"logFormat": "xml"}, {"leaderElection": {"enabld": True}},
+            {"serviceMonitor": {"interval": "soon"}}, {"networkPolicy": {"apiServer": {"ports": [0]}}},
+            # A ServiceMonitor needs the Service it scrapes.
+            {"serviceMonitor": {"enabled": True}, "metrics": {"service": {"enabled": False}}}):
     try:
         chart.render(bad, name="imgup-operator", namespace="imgup-system", is_install=True)
     except helm.HelmError:
@@ -392,13 +440,95 @@ for bad in ({"replicaCount": "two"}, {"logFormat": "xml"}, {"leaderElection": {"
     sys.exit(1)
 PY
 }
-check "chart lints (strict), renders with default, ha and no-leader-election values, rejects mistyped values" helm_check
-for v in default ha no-leader-election; do
+check "chart lints (strict), renders with default, ha, no-leader-election and network-policy-and-monitor values, rejects mistyped values" helm_check
+for v in default ha no-leader-election network-policy-and-monitor; do
   if [ -f "$OUT/chart-$v.yaml" ]; then
     check "chart rendered with $v values passes the Kubernetes $K8S_VERSION schemas (strict)" \
       strict_validate "$OUT/chart-$v.yaml"
   fi
 done
+
+# The ServiceMonitor is a Prometheus Operator kind, which kubernetes-validate
+# does not know (and would count as a failure). It is checked against a
+# vendored subset of monitoring.coreos.com/v1 ServiceMonitor's schema
+# (prometheus-operator v0.84, example/prometheus-operator-crd/
+# monitoring.coreos.com_servicemonitors.yaml): the fields the chart writes,
+# with their types and patterns, and nothing else (additionalProperties:
+# false), so a misspelt or unknown field fails as in strict mode.
+servicemonitor_validate() {
+  "$PY" - "$@" <<'PY'
+import sys, yaml, jsonschema
+
+duration = {"type": "string",
+            "pattern": r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"}
+strings = {"type": "object", "additionalProperties": {"type": "string"}}
+dns_subdomain = {"type": "string", "maxLength": 253,
+                 "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"}
+schema = {
+    "type": "object", "additionalProperties": False, "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "kind": {"const": "ServiceMonitor"},
+        "metadata": {"type": "object", "additionalProperties": False, "required": ["name"],
+                     "properties": {"name": dns_subdomain, "namespace": dns_subdomain,
+                                    "labels": strings, "annotations": strings}},
+        "spec": {
+            "type": "object", "additionalProperties": False, "required": ["endpoints", "selector"],
+            "properties": {
+                "jobLabel": {"type": "string"},
+                "selector": {"type": "object", "additionalProperties": False,
+                             "properties": {"matchLabels": strings,
+                                            "matchExpressions": {"type": "array", "items": {
+                                                "type": "object", "required": ["key", "operator"],
+                                                "properties": {"key": {"type": "string"},
+                                                               "operator": {"type": "string"},
+                                                               "values": {"type": "array", "items": {"type": "string"}}}}}}},
+                "namespaceSelector": {"type": "object", "additionalProperties": False,
+                                      "properties": {"any": {"type": "boolean"},
+                                                     "matchNames": {"type": "array", "items": {"type": "string"}}}},
+                "endpoints": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"port": {"type": "string"}, "path": {"type": "string"},
+                                   "scheme": {"enum": ["http", "https", "HTTP", "HTTPS"]},
+                                   "interval": duration, "scrapeTimeout": duration,
+                                   "honorLabels": {"type": "boolean"}}}},
+            },
+        },
+    },
+}
+validator = jsonschema.Draft7Validator(schema)
+bad = 0
+for path in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if not doc:
+            continue
+        if doc.get("kind") != "ServiceMonitor":
+            print(f"{path}: unexpected kind {doc.get('kind')}")
+            bad += 1
+            continue
+        for e in validator.iter_errors(doc):
+            bad += 1
+            print(f"{path}: {'/'.join(map(str, e.path))}: {e.message}")
+sys.exit(1 if bad else 0)
+PY
+}
+for f in "$OUT"/chart-*-custom.yaml; do
+  [ -e "$f" ] || continue
+  v="$(basename "$f" -custom.yaml)"
+  v="${v#chart-}"
+  check "ServiceMonitor of the chart rendered with $v values passes the vendored monitoring.coreos.com/v1 schema" \
+    servicemonitor_validate "$f"
+done
+cat >"$OUT/negative-servicemonitor.yaml" <<'EOF'
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: x}
+spec:
+  selector: {matchLabels: {a: b}}
+  endpoints: [{port: http, interval: soon, notAField: true}]
+EOF
+check "the ServiceMonitor schema rejects a bad interval and an unknown field" \
+  fails servicemonitor_validate "$OUT/negative-servicemonitor.yaml"
 
 echo
 echo "operator manifests: $passed passed, $failed failed"

@@ -1,15 +1,16 @@
 //! The reconciler: one `ImageUploadStack` in, the platform out.
 //!
 //! Each pass: check the spec (a bad one becomes a condition), make sure the
-//! generated Secret exists (created once, never regenerated), read the
+//! generated Secret exists (created once; lost while the data volumes made
+//! with its passwords remain, it becomes a condition too), read the
 //! Secrets the user named, then server-side apply every object whose
 //! `imgup.dev/spec-hash` differs from what is in the cluster. An unchanged
 //! stack therefore costs only reads. Objects of the kinds a stack has only
 //! under some specs that its spec no longer wants (MinIO's StatefulSet after
-//! a switch to external S3, an autoscaler turned off) are then deleted, the
-//! data volumes always kept. Last, the status is patched when, and only
-//! when, it changed. Deletion goes through a finalizer that honours the
-//! retention policy.
+//! a switch to external S3, an autoscaler or the Ingress turned off) are
+//! then deleted, the data volumes always kept. Last, the status is patched
+//! when, and only when, it changed. Deletion goes through a finalizer that
+//! honours the retention policy.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
@@ -21,6 +22,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
+use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -196,7 +198,19 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
 
     // Secrets: the generated one (created once) and every one the user named.
     let mut inputs = Inputs::default();
-    let generated = ensure_generated_secret(stack, ctx).await?;
+    let generated = match ensure_generated_secret(stack, ctx).await? {
+        Generated::Present(s) => s,
+        Generated::Lost {
+            claims,
+            stateful_sets,
+        } => {
+            let message = lost_secret_message(stack, &ns, &claims, &stateful_sets);
+            tracing::warn!("{message}");
+            let st = status::not_ready(stack, "GeneratedSecretLost", &message, Timestamp::now());
+            patch_status(stack, ctx, st).await?;
+            return Ok(Action::requeue(REQUEUE_MISSING_SECRET));
+        }
+    };
     inputs
         .secrets
         .insert(secrets::generated_name(stack), secret_data(&generated));
@@ -269,6 +283,7 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
             Desired::PodDisruptionBudget(o) => apply_one::<PodDisruptionBudget>(ctx, &ns, o)
                 .await
                 .map(|(_, c)| c),
+            Desired::Ingress(o) => apply_one::<Ingress>(ctx, &ns, o).await.map(|(_, c)| c),
         };
         match outcome {
             Ok(true) => {
@@ -603,6 +618,7 @@ async fn prune_if_changed(
             .await?;
     let budgets =
         unwanted::<PodDisruptionBudget>(stack, ctx, ns, &names("PodDisruptionBudget")).await?;
+    let ingresses = unwanted::<Ingress>(stack, ctx, ns, &names("Ingress")).await?;
     let mut pruning = Pruning::default();
     let mut kept_claims = Vec::new();
     for sts in &stateful_sets {
@@ -627,6 +643,9 @@ async fn prune_if_changed(
     }
     for pdb in &budgets {
         delete_pruned(ctx, ns, pdb, &mut pruning).await?;
+    }
+    for ing in &ingresses {
+        delete_pruned(ctx, ns, ing, &mut pruning).await?;
     }
     pruning.kept_claims = kept_claims;
     ctx.pruned.lock().unwrap().insert(k, fingerprint);
@@ -785,16 +804,38 @@ async fn let_go_of_claims(
     Ok(Some(its))
 }
 
+/// What became of the generated Secret.
+enum Generated {
+    Present(Box<Secret>),
+    /// Gone after the stack ran, while data volume claims made with its
+    /// passwords remain: not generated anew.
+    Lost {
+        claims: Vec<String>,
+        /// The StatefulSets those claims belong to (by component).
+        stateful_sets: Vec<String>,
+    },
+}
+
 /// The generated Secret: created when absent, completed with fresh values
 /// for keys it lacks, otherwise left exactly as it is.
-async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Result<Secret, Error> {
+///
+/// Absent after the stack has run (it has a status), the Secret was
+/// deleted. Postgres and MinIO keep the passwords they were first started
+/// with in their data volumes, so new ones would lock the services out of
+/// the data: while a claim of a store whose credentials the Secret held is
+/// left, nothing is generated ([`Generated::Lost`]). Only with none left
+/// (or with stores that use the user's own credentials) is it made anew.
+async fn ensure_generated_secret(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+) -> Result<Generated, Error> {
     let ns = stack.namespace().ok_or(Error::NoNamespace)?;
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ns);
     let name = secrets::generated_name(stack);
     if let Some(existing) = api.get_opt(&name).await? {
         let missing = secrets::missing_generated_keys(&existing);
         if missing.is_empty() {
-            return Ok(existing);
+            return Ok(Generated::Present(Box::new(existing)));
         }
         let fresh = secrets::generate_values();
         let data: BTreeMap<&str, k8s_openapi::ByteString> = missing
@@ -811,18 +852,34 @@ async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Res
         ctx.metrics.writes.inc();
         let note = format!("added {} to Secret {name}", missing.join(", "));
         publish(ctx, stack, EventType::Normal, "SecretCompleted", note).await;
-        return Ok(patched);
+        return Ok(Generated::Present(Box::new(patched)));
+    }
+    let ran_before = stack.status.is_some();
+    if ran_before {
+        let claims = claims_bound_to_generated_credentials(stack, ctx, &ns).await?;
+        if !claims.is_empty() {
+            let mut stateful_sets: Vec<String> = claims
+                .iter()
+                .map(|(_, component)| resources::child_name(stack, component))
+                .collect();
+            stateful_sets.sort();
+            stateful_sets.dedup();
+            return Ok(Generated::Lost {
+                claims: claims.into_iter().map(|(name, _)| name).collect(),
+                stateful_sets,
+            });
+        }
     }
     let secret = secrets::generated_secret(stack, secrets::generate_values());
     match api.create(&PostParams::default(), &secret).await {
         Ok(created) => {
             ctx.metrics.writes.inc();
-            if stack.status.is_some() {
-                // This stack ran before, so the Secret was deleted: data
-                // volumes made with the old credentials will not accept the
-                // new ones. Say so loudly.
+            if ran_before {
+                // This stack ran before, so the Secret was deleted; no data
+                // volume holds its old passwords, but sessions signed with
+                // the old JWT secret end.
                 let note = format!(
-                    "Secret {name} was missing and has been generated anew; Postgres and MinIO volumes created with the old credentials will refuse the new ones (restore the Secret, or delete the volume claims)"
+                    "Secret {name} was missing and has been generated anew (no data volume claim made with its passwords is left); everyone signed in must sign in again"
                 );
                 tracing::warn!("{note}");
                 publish(ctx, stack, EventType::Warning, "SecretRegenerated", note).await;
@@ -830,12 +887,79 @@ async fn ensure_generated_secret(stack: &ImageUploadStack, ctx: &Context) -> Res
                 let note = format!("generated Secret {name}");
                 publish(ctx, stack, EventType::Normal, "SecretGenerated", note).await;
             }
-            Ok(created)
+            Ok(Generated::Present(Box::new(created)))
         }
         // Another writer got there first: use theirs, never overwrite.
-        Err(kube::Error::Api(s)) if s.code == 409 => Ok(api.get(&name).await?),
+        Err(kube::Error::Api(s)) if s.code == 409 => {
+            Ok(Generated::Present(Box::new(api.get(&name).await?)))
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The stack's data volume claims (one list, by the stack's labels) of the
+/// stores whose credentials come from the generated Secret, as (name,
+/// component): Postgres unless the spec names `passwordSecretRef`, MinIO
+/// unless it names `credentialsSecret`. A claim left from an in-cluster
+/// store the stack no longer runs counts too (switched back, it would meet
+/// new passwords), and so does one being deleted (until its pod is gone).
+async fn claims_bound_to_generated_credentials(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    ns: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let spec = &stack.spec;
+    let own_password = spec
+        .database
+        .postgres
+        .as_ref()
+        .is_some_and(|p| p.password_secret_ref.is_some());
+    let own_keys = spec
+        .storage
+        .minio
+        .as_ref()
+        .is_some_and(|m| m.credentials_secret.is_some());
+    let mut bound = Vec::new();
+    if !own_password {
+        bound.push(resources::postgres::COMPONENT);
+    }
+    if !own_keys {
+        bound.push(resources::minio::COMPONENT);
+    }
+    let api: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), ns);
+    let selector = resources::stack_selector(stack);
+    let list = api.list(&ListParams::default().labels(&selector)).await?;
+    let mut claims: Vec<(String, String)> = list
+        .items
+        .iter()
+        .filter_map(|c| {
+            let component = c.labels().get("app.kubernetes.io/component")?;
+            bound
+                .contains(&component.as_str())
+                .then(|| (c.name_any(), component.clone()))
+        })
+        .collect();
+    claims.sort();
+    Ok(claims)
+}
+
+/// `Ready`'s message while the generated Secret is lost. The claims go
+/// with their StatefulSets: a StatefulSet left running would make a new,
+/// empty claim for its pod at once (and the operator applies none while the
+/// Secret is lost).
+fn lost_secret_message(
+    stack: &ImageUploadStack,
+    ns: &str,
+    claims: &[String],
+    stateful_sets: &[String],
+) -> String {
+    let name = secrets::generated_name(stack);
+    format!(
+        "Secret {name} was deleted, but the volume claims {} still hold data made with its passwords, which new ones would not open. Restore the Secret from a backup (kubectl -n {ns} apply -f <backup>; the stack goes on by itself), or, to start afresh without that data, delete the volume claims together with their StatefulSets (kubectl -n {ns} delete statefulset --ignore-not-found {}; kubectl -n {ns} delete pvc {}); a new Secret is generated once no claim is left",
+        claims.join(", "),
+        stateful_sets.join(" "),
+        claims.join(" ")
+    )
 }
 
 /// Removes bucket Jobs of earlier specs.
@@ -958,7 +1082,16 @@ pub async fn run(
         .owns(Api::<StatefulSet>::all(client.clone()), owned.clone())
         .owns(Api::<Job>::all(client.clone()), owned.clone())
         .owns(Api::<Service>::all(client.clone()), owned.clone())
-        .owns(Api::<ConfigMap>::all(client.clone()), owned)
+        .owns(Api::<ConfigMap>::all(client.clone()), owned.clone())
+        .owns(
+            Api::<HorizontalPodAutoscaler>::all(client.clone()),
+            owned.clone(),
+        )
+        .owns(
+            Api::<PodDisruptionBudget>::all(client.clone()),
+            owned.clone(),
+        )
+        .owns(Api::<Ingress>::all(client.clone()), owned)
         // A Secret a stack reads (the generated one, or one the user named)
         // that changes or goes: reconcile the stacks of its namespace that
         // read it, at once rather than at the next resync.

@@ -25,6 +25,7 @@ const EVENTS: &str = "POST /apis/events.k8s.io/v1/namespaces/imgup/events";
 const PVCS: &str = "/api/v1/namespaces/imgup/persistentvolumeclaims";
 const HPA: &str = "/apis/autoscaling/v2/namespaces/imgup/horizontalpodautoscalers";
 const PDB: &str = "/apis/policy/v1/namespaces/imgup/poddisruptionbudgets";
+const ING: &str = "/apis/networking.k8s.io/v1/namespaces/imgup/ingresses";
 /// Asked when a component is not ready: what its pods say.
 const PODS: &str = "LIST /api/v1/namespaces/imgup/pods?labelSelector=app.kubernetes.io/instance=demo,app.kubernetes.io/managed-by=imgup-operator";
 const SELECTOR: &str =
@@ -57,7 +58,10 @@ fn current(fake: &FakeApi) -> ImageUploadStack {
 }
 
 async fn pass(fake: &FakeApi, ctx: &Arc<Context>) -> Result<Action, Error> {
-    reconcile(Arc::new(current(fake)), ctx.clone()).await
+    // On the heap: a debug build's reconcile future is large, and a test
+    // that awaits many passes would otherwise overflow the test thread's
+    // stack (the controller's runtime spawns it as a task, on the heap too).
+    Box::pin(reconcile(Arc::new(current(fake)), ctx.clone())).await
 }
 
 fn job_name(fake: &FakeApi) -> String {
@@ -83,7 +87,7 @@ fn object_paths(job: &str) -> Vec<String> {
 
 /// The lists of one prune: every kind a stack has only under some specs.
 fn prune_lists() -> Vec<String> {
-    [SVC, STS, HPA, PDB]
+    [SVC, STS, HPA, PDB, ING]
         .iter()
         .map(|c| format!("LIST {c}?labelSelector={SELECTOR}"))
         .collect()
@@ -324,8 +328,107 @@ async fn changed_secret_content_rolls_only_the_deployments_that_read_it() {
         .into_iter()
         .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
         .collect();
-    // The API reads S3_SECRET_KEY; auth does not.
-    assert_eq!(applied, vec![format!("PATCH[apply] {DEPLOY}/demo-api")]);
+    // MinIO reads MINIO_ROOT_PASSWORD and the API S3_SECRET_KEY; auth and
+    // Postgres read neither.
+    assert_eq!(
+        applied,
+        vec![
+            format!("PATCH[apply] {STS}/demo-minio"),
+            format!("PATCH[apply] {DEPLOY}/demo-api"),
+        ]
+    );
+}
+
+fn template_hash(fake: &FakeApi, path: &str) -> Value {
+    fake.get(path).unwrap()["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]
+        .clone()
+}
+
+#[tokio::test]
+async fn rotating_the_credentials_of_minio_or_postgres_rolls_them_too() {
+    let fake = FakeApi::new();
+    let mut spec = ImageUploadStackSpec::default();
+    spec.storage.minio = Some(crate::crd::MinioSpec {
+        credentials_secret: Some("minio-creds".into()),
+        ..crate::crd::MinioSpec::default()
+    });
+    spec.database.postgres = Some(crate::crd::PostgresSpec {
+        password_secret_ref: Some(SecretKeyRef {
+            name: "pg".into(),
+            key: "password".into(),
+        }),
+        ..crate::crd::PostgresSpec::default()
+    });
+    store_stack(&fake, spec, true);
+    let minio_creds = |password: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "minio-creds", "namespace": "imgup"},
+               "data": {"root-user": "YWRtaW4=", "root-password": password}})
+    };
+    let pg = |password: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pg", "namespace": "imgup"},
+               "data": {"password": password}})
+    };
+    fake.put(
+        &format!("{SECRETS}/minio-creds"),
+        minio_creds("b2xkLW1pbmlv"),
+    );
+    fake.put(&format!("{SECRETS}/pg"), pg("b2xkLXBn"));
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    let minio = format!("{STS}/demo-minio");
+    let postgres = format!("{STS}/demo-postgres");
+    let (minio_before, postgres_before) = (
+        template_hash(&fake, &minio),
+        template_hash(&fake, &postgres),
+    );
+    assert!(minio_before.is_string(), "MinIO's pods carry the hash");
+    assert!(postgres_before.is_string(), "Postgres' pods carry the hash");
+    fake.take_log();
+
+    // The user rotates MinIO's root password in their Secret.
+    fake.put(
+        &format!("{SECRETS}/minio-creds"),
+        minio_creds("bmV3LW1pbmlv"),
+    );
+    pass(&fake, &ctx).await.unwrap();
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
+        .collect();
+    assert_eq!(
+        applied,
+        vec![
+            format!("PATCH[apply] {minio}"),
+            format!("PATCH[apply] {DEPLOY}/demo-api")
+        ]
+    );
+    assert_ne!(template_hash(&fake, &minio), minio_before, "MinIO rolls");
+    assert_eq!(template_hash(&fake, &postgres), postgres_before);
+
+    // And Postgres' password: Postgres, and both services that connect to it.
+    fake.put(&format!("{SECRETS}/pg"), pg("bmV3LXBn"));
+    pass(&fake, &ctx).await.unwrap();
+    let applied: Vec<_> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]") && !l.ends_with("/status"))
+        .collect();
+    assert_eq!(
+        applied,
+        vec![
+            format!("PATCH[apply] {postgres}"),
+            format!("PATCH[apply] {DEPLOY}/demo-api"),
+            format!("PATCH[apply] {DEPLOY}/demo-auth"),
+        ]
+    );
+    assert_ne!(
+        template_hash(&fake, &postgres),
+        postgres_before,
+        "Postgres rolls"
+    );
 }
 
 #[tokio::test]
@@ -851,6 +954,17 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
         s["api"].as_object_mut().unwrap().remove("autoscaling");
     });
     pass(&fake, &ctx).await.unwrap();
+    // An Ingress, then none again (pruned).
+    edit_spec(&fake, |s| {
+        s["ingress"] = json!({"apiHost": "api.example.com", "s3Host": "s3.example.com"});
+    });
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.get(&format!("{ING}/demo")).is_some());
+    edit_spec(&fake, |s| {
+        s.as_object_mut().unwrap().remove("ingress");
+    });
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.get(&format!("{ING}/demo")).is_none());
     // External S3 and Postgres: the in-cluster ones pruned, their claims
     // (whenDeleted: Delete with this retention) released first.
     store_external_secrets(&fake);
@@ -918,6 +1032,9 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
         ("", "services"),
         ("", "configmaps"),
         ("", "secrets"),
+        ("autoscaling", "horizontalpodautoscalers"),
+        ("policy", "poddisruptionbudgets"),
+        ("networking.k8s.io", "ingresses"),
     ];
     for (group, resource) in watched_kinds {
         for verb in ["list", "watch"] {
@@ -936,6 +1053,36 @@ async fn the_charts_rbac_allows_every_call_the_operator_makes_and_nothing_unused
                 .iter()
                 .any(|(g, r)| g == group && r == resource);
         assert!(watched || checked.contains(&key), "unused grant: {key}");
+    }
+}
+
+/// Every kind a stack can have is watched (`.owns(...)` in [`run`]), so
+/// that one deleted or changed behind the operator's back is put back at
+/// once rather than at the next resync. The kinds come from the objects of
+/// a stack that has them all; the RBAC test above checks `list` and
+/// `watch` on each.
+#[test]
+fn every_kind_a_stack_has_is_watched() {
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "api": {"autoscaling": {"maxReplicas": 3}},
+        "auth": {"replicas": 2},
+        "ingress": {"apiHost": "api.example.com"},
+    }))
+    .unwrap();
+    let stack = crate::resources::test_support::stack(spec);
+    let kinds: std::collections::BTreeSet<&str> =
+        resources::desired_objects(&stack, &Inputs::default())
+            .iter()
+            .map(|d| d.kind())
+            .collect();
+    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    let source: String = include_str!("controller.rs").split_whitespace().collect();
+    let run = &source[source.find("pubasyncfnrun(").unwrap()..];
+    for kind in kinds {
+        assert!(
+            run.contains(&format!(".owns(Api::<{kind}>::all(")),
+            "{kind} is not watched"
+        );
     }
 }
 
@@ -997,33 +1144,178 @@ fn event_reasons(fake: &FakeApi) -> Vec<String> {
         .collect()
 }
 
+/// A data volume claim of the stack's `component`, labelled as the
+/// StatefulSet controller labels the claims it makes from the template.
+fn store_data_claim(fake: &FakeApi, component: &str) {
+    let name = format!("data-demo-{component}-0");
+    fake.put(
+        &format!("{PVCS}/{name}"),
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": name, "namespace": "imgup", "labels": {
+                   "app.kubernetes.io/name": format!("imgup-{component}"),
+                   "app.kubernetes.io/instance": "demo",
+                   "app.kubernetes.io/component": component,
+                   "app.kubernetes.io/part-of": "imgup",
+                   "app.kubernetes.io/managed-by": "imgup-operator"}},
+               "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}}),
+    );
+}
+
+async fn delete_generated_secret(fake: &FakeApi) {
+    let secrets_api: Api<Secret> = Api::namespaced(fake.client(), "imgup");
+    secrets_api
+        .delete("demo-generated", &DeleteParams::default())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
-async fn a_generated_secret_deleted_later_is_recreated_with_a_warning() {
+async fn a_generated_secret_deleted_with_no_volume_left_is_generated_anew_with_a_warning() {
     let fake = FakeApi::new();
     store_stack(&fake, ImageUploadStackSpec::default(), true);
     let ctx = context(&fake);
     pass(&fake, &ctx).await.unwrap();
     assert!(event_reasons(&fake).contains(&"SecretGenerated".to_string()));
     let old = generated_data(&fake);
-    let secrets_api: Api<Secret> = Api::namespaced(fake.client(), "imgup");
-    secrets_api
-        .delete("demo-generated", &DeleteParams::default())
-        .await
-        .unwrap();
+    delete_generated_secret(&fake).await;
     fake.take_log();
 
     pass(&fake, &ctx).await.unwrap();
     let log = fake.take_log();
     assert_eq!(
-        log[..3],
+        log[..4],
         [
             format!("GET {GENERATED}"),
+            format!("LIST {PVCS}?labelSelector={SELECTOR}"),
             format!("POST {SECRETS}"),
             EVENTS.to_string()
         ]
     );
     assert!(event_reasons(&fake).contains(&"SecretRegenerated".to_string()));
     assert_ne!(generated_data(&fake), old);
+}
+
+#[tokio::test]
+async fn a_generated_secret_deleted_while_its_volumes_remain_is_not_regenerated() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    store_data_claim(&fake, "postgres");
+    store_data_claim(&fake, "minio");
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    let backup = fake.get(GENERATED).unwrap();
+    let api_before = fake.get(&format!("{DEPLOY}/demo-api")).unwrap();
+    delete_generated_secret(&fake).await;
+    fake.take_log();
+
+    let action = pass(&fake, &ctx).await.unwrap();
+    assert_eq!(action, Action::requeue(REQUEUE_MISSING_SECRET));
+    assert_eq!(
+        fake.take_log(),
+        vec![
+            format!("GET {GENERATED}"),
+            format!("LIST {PVCS}?labelSelector={SELECTOR}"),
+            format!("PATCH[apply] {STACK}/status"),
+            EVENTS.to_string(),
+        ],
+        "no new Secret, nothing applied"
+    );
+    assert!(fake.get(GENERATED).is_none(), "a new password was made up");
+    assert_eq!(fake.get(&format!("{DEPLOY}/demo-api")).unwrap(), api_before);
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "GeneratedSecretLost");
+    let message = ready["message"].as_str().unwrap();
+    for part in [
+        "demo-generated",
+        "data-demo-minio-0",
+        "data-demo-postgres-0",
+        "Restore the Secret from a backup",
+        "delete the volume claims together with their StatefulSets",
+        "delete statefulset --ignore-not-found demo-minio demo-postgres",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    assert!(!event_reasons(&fake).contains(&"SecretRegenerated".to_string()));
+
+    // Looked at again: the same, and no write.
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(
+        fake.take_log(),
+        vec![
+            format!("GET {GENERATED}"),
+            format!("LIST {PVCS}?labelSelector={SELECTOR}"),
+        ]
+    );
+
+    // Restored from the backup: the stack goes on with the old passwords.
+    fake.put(GENERATED, backup.clone());
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(generated_data(&fake), backup["data"]);
+    assert_eq!(condition(&fake, "Ready")["status"], "True");
+    assert_eq!(
+        fake.get(&format!("{DEPLOY}/demo-api")).unwrap()["spec"],
+        api_before["spec"]
+    );
+
+    // Deleted again, and this time the volume claims too (starting afresh):
+    // a new Secret.
+    delete_generated_secret(&fake).await;
+    for component in ["postgres", "minio"] {
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(fake.client(), "imgup");
+        claims
+            .delete(
+                &format!("data-demo-{component}-0"),
+                &DeleteParams::default(),
+            )
+            .await
+            .unwrap();
+    }
+    fake.take_log();
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.take_log().contains(&format!("POST {SECRETS}")));
+    assert_ne!(generated_data(&fake), backup["data"]);
+    assert_ne!(condition(&fake, "Ready")["reason"], "GeneratedSecretLost");
+}
+
+#[tokio::test]
+async fn a_lost_generated_secret_is_made_anew_when_the_volumes_use_the_users_own_credentials() {
+    let fake = FakeApi::new();
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "storage": {"minio": {"credentialsSecret": "minio-creds"}},
+        "database": {"postgres": {"passwordSecretRef": {"name": "pg", "key": "password"}}},
+    }))
+    .unwrap();
+    store_stack(&fake, spec, true);
+    for (name, data) in [
+        (
+            "minio-creds",
+            json!({"root-user": "YWRtaW4=", "root-password": "c2VjcmV0"}),
+        ),
+        ("pg", json!({"password": "c2VjcmV0"})),
+    ] {
+        fake.put(
+            &format!("{SECRETS}/{name}"),
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": data}),
+        );
+    }
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    store_data_claim(&fake, "postgres");
+    store_data_claim(&fake, "minio");
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    delete_generated_secret(&fake).await;
+    fake.take_log();
+
+    // The generated Secret held only the JWT and session secrets: a new one
+    // signs everyone out, and loses no data.
+    pass(&fake, &ctx).await.unwrap();
+    assert!(fake.take_log().contains(&format!("POST {SECRETS}")));
+    assert!(fake.get(GENERATED).is_some());
+    assert_ne!(condition(&fake, "Ready")["reason"], "GeneratedSecretLost");
 }
 
 #[tokio::test]
@@ -1354,6 +1646,7 @@ async fn autoscaling_hands_the_replica_count_to_an_autoscaler_and_turned_off_tak
             prune_lists()[1].clone(),
             prune_lists()[2].clone(),
             prune_lists()[3].clone(),
+            prune_lists()[4].clone(),
             format!("PATCH[apply] {STACK}/status"),
         ]
     );
@@ -1426,6 +1719,143 @@ async fn autoscaling_hands_the_replica_count_to_an_autoscaler_and_turned_off_tak
         fake.get(&format!("{PDB}/demo-api")).is_some(),
         "2 pods, a budget again"
     );
+}
+
+#[tokio::test]
+async fn an_ingress_routes_its_hosts_becomes_the_public_urls_and_goes_when_turned_off() {
+    let fake = FakeApi::new();
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "ingress": {"className": "nginx", "tlsSecretName": "imgup-tls",
+                    "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "64m"},
+                    "apiHost": "api.example.com", "authHost": "auth.example.com",
+                    "s3Host": "s3.example.com"},
+    }))
+    .unwrap();
+    store_stack(&fake, spec, true);
+    let ctx = context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    let ingress = format!("{ING}/demo");
+    let mut want: Vec<String> = object_paths(&job_name(&fake))
+        .into_iter()
+        .map(|p| format!("PATCH[apply] {p}"))
+        .collect();
+    want.push(format!("PATCH[apply] {ingress}"));
+    want.push(format!("PATCH[apply] {STACK}/status"));
+    let applied: Vec<String> = fake
+        .take_log()
+        .into_iter()
+        .filter(|l| l.starts_with("PATCH[apply]"))
+        .collect();
+    assert_eq!(applied, want, "the Ingress last, after the Services");
+
+    let ing = fake.get(&ingress).unwrap();
+    assert_eq!(ing["metadata"]["ownerReferences"][0]["name"], "demo");
+    assert_eq!(
+        ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"],
+        "64m"
+    );
+    assert_eq!(ing["spec"]["ingressClassName"], "nginx");
+    let rules: Vec<(Value, Value, Value)> = ing["spec"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let path = &r["http"]["paths"][0];
+            assert_eq!(
+                (&path["path"], &path["pathType"]),
+                (&json!("/"), &json!("Prefix"))
+            );
+            let svc = &path["backend"]["service"];
+            (
+                r["host"].clone(),
+                svc["name"].clone(),
+                svc["port"]["number"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (json!("api.example.com"), json!("demo-api"), json!(8080)),
+            (json!("auth.example.com"), json!("demo-auth"), json!(8001)),
+            (json!("s3.example.com"), json!("demo-minio"), json!(9000)),
+        ]
+    );
+    assert_eq!(
+        ing["spec"]["tls"],
+        json!([{"hosts": ["api.example.com", "auth.example.com", "s3.example.com"],
+                "secretName": "imgup-tls"}])
+    );
+    let endpoints = fake.get(STACK).unwrap()["status"]["endpoints"].clone();
+    assert_eq!(
+        endpoints,
+        json!({"api": "https://api.example.com", "auth": "https://auth.example.com",
+               "s3": "https://s3.example.com"})
+    );
+    let config =
+        |name: &str, key: &str| fake.get(&format!("{CM}/{name}")).unwrap()["data"][key].clone();
+    assert_eq!(
+        config("demo-auth-config", "PUBLIC_URL"),
+        "https://auth.example.com"
+    );
+    assert_eq!(
+        config("demo-api-config", "S3_PUBLIC_ENDPOINT"),
+        "https://s3.example.com"
+    );
+    assert_eq!(
+        config("demo-api-config", "S3_ENDPOINT"),
+        "http://demo-minio.imgup.svc:9000"
+    );
+
+    // Ready, and then an unchanged stack with an Ingress costs reads only.
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    fake.take_log();
+    pass(&fake, &ctx).await.unwrap();
+    let log = fake.take_log();
+    assert!(log.contains(&format!("GET {ingress}")), "{log:#?}");
+    assert!(log.iter().all(|l| l.starts_with("GET ")), "{log:#?}");
+
+    // Turned off: the Ingress goes, and the URLs are the in-cluster ones again.
+    edit_spec(&fake, |s| {
+        s.as_object_mut().unwrap().remove("ingress");
+    });
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    assert!(log.contains(&format!("DELETE {ingress}")), "{log:#?}");
+    assert!(fake.get(&ingress).is_none());
+    assert!(event_reasons(&fake).contains(&"Pruned".to_string()));
+    assert_eq!(
+        config("demo-auth-config", "PUBLIC_URL"),
+        "http://demo-auth.imgup.svc:8001"
+    );
+    assert_eq!(
+        fake.get(STACK).unwrap()["status"]["endpoints"]["api"],
+        "http://demo-api.imgup.svc:8080"
+    );
+}
+
+#[tokio::test]
+async fn an_s3_host_with_an_external_s3_is_a_spec_problem() {
+    let fake = FakeApi::new();
+    let spec: ImageUploadStackSpec = serde_json::from_value(json!({
+        "storage": {"external": {"endpoint": "https://s3.example.net", "credentialsSecret": "s3"}},
+        "ingress": {"apiHost": "api.example.com", "s3Host": "s3.example.com"},
+    }))
+    .unwrap();
+    store_stack(&fake, spec, true);
+    let action = pass(&fake, &context(&fake)).await.unwrap();
+    assert_eq!(action, Action::await_change());
+    let ready = condition(&fake, "Ready");
+    assert_eq!(ready["reason"], "InvalidSpec");
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap()
+            .contains("ingress.s3Host"),
+        "{ready}"
+    );
+    assert!(fake.get(&format!("{ING}/demo")).is_none());
 }
 
 #[tokio::test]

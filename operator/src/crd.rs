@@ -100,6 +100,76 @@ pub struct ImageUploadStackSpec {
     /// job) is pulled, placed and annotated.
     #[serde(default, skip_serializing_if = "PodPlacement::is_empty")]
     pub pods: PodPlacement,
+    /// One Ingress (`networking.k8s.io/v1`, named like the stack) routing a
+    /// host each to the api, auth and the in-cluster MinIO. Unset: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressSpec>,
+}
+
+/// A DNS name as an Ingress host takes it: lowercase labels of letters,
+/// digits and `-`, the last one starting with a letter (no IP address, no
+/// wildcard: the host is also the services' public URL).
+pub const HOST_PATTERN: &str =
+    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
+
+/// The stack's Ingress: a rule per host, each to its component's Service
+/// (path `/`, prefix). With `tlsSecretName`, TLS for every host from that
+/// Secret, and the public URLs the operator derives from the hosts
+/// (`auth.publicUrl`, MinIO's `publicEndpoint`, the status' endpoints) use
+/// `https://`; without, `http://`. A URL the spec sets itself wins.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, KubeSchema)]
+#[x_kube(
+    validation = Rule::new("has(self.apiHost) || has(self.authHost) || has(self.s3Host)").message("ingress: name at least one of apiHost, authHost and s3Host"),
+    validation = Rule::new("!(has(self.apiHost) && has(self.authHost) && self.apiHost == self.authHost) && !(has(self.apiHost) && has(self.s3Host) && self.apiHost == self.s3Host) && !(has(self.authHost) && has(self.s3Host) && self.authHost == self.s3Host)").message("ingress: apiHost, authHost and s3Host must differ (each host routes all its paths to one service)"),
+)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressSpec {
+    /// The IngressClass (`spec.ingressClassName`). Unset: the cluster's
+    /// default class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub class_name: Option<String>,
+    /// A `kubernetes.io/tls` Secret of the stack's namespace whose
+    /// certificate covers every host. Unset: plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub tls_secret_name: Option<String>,
+    /// Annotations of the Ingress, for its controller (uploads go through
+    /// the api or straight to MinIO: raise the body size limit, e.g.
+    /// `nginx.ingress.kubernetes.io/proxy-body-size`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// The host of the api.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253), regex(pattern = HOST_PATTERN))]
+    pub api_host: Option<String>,
+    /// The host of the auth service; also its `PUBLIC_URL` unless
+    /// `auth.publicUrl` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253), regex(pattern = HOST_PATTERN))]
+    pub auth_host: Option<String>,
+    /// The host of the in-cluster MinIO's S3 port (not with
+    /// `storage.external`); also the host presigned URLs name unless
+    /// `storage.minio.publicEndpoint` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253), regex(pattern = HOST_PATTERN))]
+    pub s3_host: Option<String>,
+}
+
+impl IngressSpec {
+    /// `https` with TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_secret_name.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// `scheme://host` of a host the Ingress routes.
+    pub fn url(&self, host: &str) -> String {
+        format!("{}://{host}", self.scheme())
+    }
 }
 
 /// Settings for every pod of the stack; a change rolls them all.

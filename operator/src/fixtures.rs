@@ -405,6 +405,7 @@ impl State {
             "/imageuploadstacks",
             "/horizontalpodautoscalers",
             "/poddisruptionbudgets",
+            "/ingresses",
         ];
         if generations.iter().any(|g| collection.ends_with(g)) {
             meta["generation"] = json!(1);

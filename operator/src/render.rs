@@ -80,6 +80,25 @@ mod tests {
     }
 
     #[test]
+    fn the_ingress_sample_renders_one_ingress_for_the_three_hosts() {
+        let out = render(parse(include_str!("../samples/ingress.yaml")).unwrap()).unwrap();
+        assert_eq!(
+            out.matches("---\n").count(),
+            13,
+            "generated Secret + 11 objects + the Ingress"
+        );
+        assert_eq!(out.matches("kind: Ingress").count(), 1);
+        assert!(
+            out.contains("PUBLIC_URL: \"https://auth.example.com\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("S3_PUBLIC_ENDPOINT: \"https://s3.example.com\""),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_bad_manifest_is_refused_with_its_problems() {
         let stack = parse(
             "apiVersion: imgup.dev/v1alpha1\nkind: ImageUploadStack\nmetadata:\n  name: demo\nspec:\n  buckets:\n    uploads: NO\n",

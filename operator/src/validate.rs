@@ -4,7 +4,9 @@
 
 use k8s_openapi::api::core::v1::ResourceRequirements;
 
-use crate::crd::{Autoscaling, ImageUploadStackSpec, ServiceExposure, ServiceType, Storage};
+use crate::crd::{
+    Autoscaling, ImageUploadStackSpec, IngressSpec, ServiceExposure, ServiceType, Storage,
+};
 
 /// The image types the api decodes (`ALLOWED_MIME_TYPES` refuses others at
 /// start-up); the CRD's schema holds the same list.
@@ -130,7 +132,60 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     for (field, e) in exposures {
         check_exposure(field, e, &mut p);
     }
+    if let Some(ing) = &spec.ingress {
+        check_ingress(spec, ing, &mut p);
+    }
     p
+}
+
+/// The Ingress' hosts (the CRD's schema and CEL rules say the same, but for
+/// `s3Host` with an external S3, which only this check sees).
+fn check_ingress(spec: &ImageUploadStackSpec, ing: &IngressSpec, p: &mut Vec<String>) {
+    let hosts = [
+        ("apiHost", ing.api_host.as_ref()),
+        ("authHost", ing.auth_host.as_ref()),
+        ("s3Host", ing.s3_host.as_ref()),
+    ];
+    if hosts.iter().all(|(_, h)| h.is_none()) {
+        p.push("ingress: name at least one of apiHost, authHost and s3Host".into());
+    }
+    for (i, (field, host)) in hosts.iter().enumerate() {
+        let Some(host) = host else { continue };
+        if !valid_host(host) {
+            p.push(format!(
+                "ingress.{field}: {host:?} is not a DNS name like api.example.com (lowercase, no IP address, no wildcard)"
+            ));
+        }
+        if let Some((other, _)) = hosts[..i].iter().find(|(_, h)| *h == Some(*host)) {
+            p.push(format!(
+                "ingress.{field}: {host:?} is {other} too; each host routes all its paths to one service"
+            ));
+        }
+    }
+    if ing.s3_host.is_some() && matches!(spec.storage(), Storage::External(_)) {
+        p.push(
+            "ingress.s3Host: routes to the in-cluster MinIO, which storage.external replaces; leave it out (clients reach the external S3 at storage.external.publicEndpoint)"
+                .into(),
+        );
+    }
+}
+
+/// A host as an Ingress rule takes it and a public URL can name it:
+/// [`crate::crd::HOST_PATTERN`].
+pub fn valid_host(h: &str) -> bool {
+    let labels: Vec<&str> = h.split('.').collect();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    h.len() <= 253
+        && labels.iter().all(|l| label_ok(l))
+        && labels
+            .last()
+            .is_some_and(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
 /// The image pipeline's settings, held to what the api accepts (the CRD
@@ -608,6 +663,95 @@ mod tests {
                 "auth.autoscaling: minReplicas 6 is more than maxReplicas 3",
             ]
         );
+    }
+
+    #[test]
+    fn ingress_hosts_are_dns_names_each_once_and_s3_only_for_minio() {
+        let mut spec = ImageUploadStackSpec {
+            ingress: Some(IngressSpec {
+                api_host: Some("api.example.com".into()),
+                auth_host: Some("auth.example.com".into()),
+                s3_host: Some("s3.example.com".into()),
+                ..IngressSpec::default()
+            }),
+            ..ImageUploadStackSpec::default()
+        };
+        assert_eq!(problems(&spec), Vec::<String>::new());
+
+        spec.ingress = Some(IngressSpec::default());
+        assert_eq!(
+            problems(&spec),
+            vec!["ingress: name at least one of apiHost, authHost and s3Host"]
+        );
+
+        spec.ingress = Some(IngressSpec {
+            api_host: Some("imgup.example.com".into()),
+            auth_host: Some("imgup.example.com".into()),
+            s3_host: Some("*.example.com".into()),
+            ..IngressSpec::default()
+        });
+        let p = problems(&spec);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("ingress.authHost: \"imgup.example.com\" is apiHost too"));
+        assert!(p[1].starts_with("ingress.s3Host: \"*.example.com\" is not a DNS name"));
+
+        spec.ingress = Some(IngressSpec {
+            api_host: Some("api.example.com".into()),
+            s3_host: Some("s3.example.com".into()),
+            ..IngressSpec::default()
+        });
+        spec.storage.external = Some(ExternalS3Spec {
+            endpoint: "https://s3.example.net".into(),
+            credentials_secret: "s3".into(),
+            ..ExternalS3Spec::default()
+        });
+        let p = problems(&spec);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("ingress.s3Host: routes to the in-cluster MinIO"));
+
+        for ok in ["localhost", "api.example.com", "a-1.b2.example", "x1.io"] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "API.example.com",
+            "10.0.0.1",
+            "*.example.com",
+            "-a.example.com",
+            "a..b",
+            "api.example.com.",
+            "a_b.example.com",
+            &format!("{}.com", "a".repeat(64)),
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_api_server_holds_the_ingress_to_the_same_hosts_at_admission() {
+        // (operator/samples/invalid*/ingress-* exercise the pattern and the
+        // rules themselves, in scripts/check-operator-manifests.sh.)
+        let crd =
+            serde_json::to_value(<crate::crd::ImageUploadStack as kube::CustomResourceExt>::crd())
+                .unwrap();
+        let ingress = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            ["properties"]["ingress"];
+        for field in ["apiHost", "authHost", "s3Host"] {
+            assert_eq!(
+                ingress["properties"][field]["pattern"],
+                crate::crd::HOST_PATTERN,
+                "{field}"
+            );
+            assert_eq!(ingress["properties"][field]["maxLength"], 253, "{field}");
+        }
+        let rules: Vec<_> = ingress["x-kubernetes-validations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules.len(), 2);
+        assert!(rules[0].contains("has(self.apiHost) || has(self.authHost) || has(self.s3Host)"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
 
 use super::{API_PORT, AUTH_PORT, MINIO_PORT, child_name, owned_meta};
-use crate::crd::{DEFAULT_JWT_EXPIRE_MINUTES, Endpoints, ImageUploadStack, Storage};
+use crate::crd::{DEFAULT_JWT_EXPIRE_MINUTES, Endpoints, ImageUploadStack, IngressSpec, Storage};
 
 pub fn api_config_name(stack: &ImageUploadStack) -> String {
     child_name(stack, "api-config")
@@ -33,30 +33,52 @@ pub fn s3_endpoint(stack: &ImageUploadStack) -> String {
     }
 }
 
-/// How clients reach S3 (the host presigned URLs name).
+/// `http(s)://host` of a host the stack's Ingress routes, if it names one.
+fn ingress_url(
+    stack: &ImageUploadStack,
+    host: impl Fn(&IngressSpec) -> Option<&String>,
+) -> Option<String> {
+    let ing = stack.spec.ingress.as_ref()?;
+    host(ing).map(|h| ing.url(h))
+}
+
+/// How clients reach S3 (the host presigned URLs name): the spec's
+/// `publicEndpoint`, else the Ingress' `s3Host` (in-cluster MinIO), else
+/// the endpoint the API uses.
 pub fn s3_public_endpoint(stack: &ImageUploadStack) -> String {
     let public = match stack.spec.storage() {
-        Storage::Minio(m) => m.public_endpoint.clone(),
+        Storage::Minio(m) => m
+            .public_endpoint
+            .clone()
+            .or_else(|| ingress_url(stack, |i| i.s3_host.as_ref())),
         Storage::External(e) => e.public_endpoint.clone(),
     };
     public.unwrap_or_else(|| s3_endpoint(stack))
 }
 
+/// Where the api answers: at the Ingress' `apiHost`, else its Service.
+pub fn api_url(stack: &ImageUploadStack) -> String {
+    ingress_url(stack, |i| i.api_host.as_ref())
+        .unwrap_or_else(|| service_url(stack, "api", API_PORT))
+}
+
 pub fn endpoints(stack: &ImageUploadStack) -> Endpoints {
     Endpoints {
-        api: service_url(stack, "api", API_PORT),
+        api: api_url(stack),
         auth: auth_public_url(stack),
         s3: s3_public_endpoint(stack),
     }
 }
 
-/// The auth service's external base URL (`PUBLIC_URL`).
+/// The auth service's external base URL (`PUBLIC_URL`): `auth.publicUrl`,
+/// else the Ingress' `authHost`, else its Service.
 pub fn auth_public_url(stack: &ImageUploadStack) -> String {
     stack
         .spec
         .auth
         .public_url
         .clone()
+        .or_else(|| ingress_url(stack, |i| i.auth_host.as_ref()))
         .unwrap_or_else(|| service_url(stack, "auth", AUTH_PORT))
 }
 
@@ -353,6 +375,89 @@ mod tests {
         );
         assert_eq!(d["S3_REGION"], "eu-west-1");
         assert_eq!(d["S3_FORCE_PATH_STYLE"], "false");
+    }
+
+    #[test]
+    fn the_ingress_hosts_become_the_public_urls_unless_the_spec_sets_them() {
+        let ingress = crate::crd::IngressSpec {
+            api_host: Some("api.example.com".into()),
+            auth_host: Some("auth.example.com".into()),
+            s3_host: Some("s3.example.com".into()),
+            ..crate::crd::IngressSpec::default()
+        };
+        let mut spec = ImageUploadStackSpec {
+            ingress: Some(ingress.clone()),
+            ..ImageUploadStackSpec::default()
+        };
+        let s = stack(spec.clone());
+        assert_eq!(
+            auth_config_data(&s)["PUBLIC_URL"],
+            "http://auth.example.com"
+        );
+        let api = api_config_data(&s);
+        assert_eq!(api["S3_PUBLIC_ENDPOINT"], "http://s3.example.com");
+        assert_eq!(
+            api["S3_ENDPOINT"], "http://demo-minio.imgup.svc:9000",
+            "the api itself still talks to MinIO inside the cluster"
+        );
+        let e = endpoints(&s);
+        assert_eq!(
+            (e.api.as_str(), e.auth.as_str(), e.s3.as_str()),
+            (
+                "http://api.example.com",
+                "http://auth.example.com",
+                "http://s3.example.com"
+            )
+        );
+
+        // With TLS: https.
+        spec.ingress.as_mut().unwrap().tls_secret_name = Some("tls".into());
+        let s = stack(spec.clone());
+        assert_eq!(
+            auth_config_data(&s)["PUBLIC_URL"],
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            api_config_data(&s)["S3_PUBLIC_ENDPOINT"],
+            "https://s3.example.com"
+        );
+        assert_eq!(endpoints(&s).api, "https://api.example.com");
+
+        // What the spec sets wins.
+        spec.auth.public_url = Some("https://login.example.org".into());
+        spec.storage.minio = Some(MinioSpec {
+            public_endpoint: Some("https://files.example.org".into()),
+            ..MinioSpec::default()
+        });
+        let s = stack(spec);
+        assert_eq!(
+            auth_config_data(&s)["PUBLIC_URL"],
+            "https://login.example.org"
+        );
+        assert_eq!(
+            api_config_data(&s)["S3_PUBLIC_ENDPOINT"],
+            "https://files.example.org"
+        );
+        let e = endpoints(&s);
+        assert_eq!(e.auth, "https://login.example.org");
+        assert_eq!(e.s3, "https://files.example.org");
+
+        // Hosts the Ingress does not name keep the in-cluster URLs.
+        let s = stack(ImageUploadStackSpec {
+            ingress: Some(crate::crd::IngressSpec {
+                api_host: Some("api.example.com".into()),
+                ..crate::crd::IngressSpec::default()
+            }),
+            ..ImageUploadStackSpec::default()
+        });
+        assert_eq!(
+            auth_config_data(&s)["PUBLIC_URL"],
+            "http://demo-auth.imgup.svc:8001"
+        );
+        assert_eq!(
+            api_config_data(&s)["S3_PUBLIC_ENDPOINT"],
+            "http://demo-minio.imgup.svc:9000"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, ContainerPort, Service, VolumeMount};
 
 use super::{
-    MINIO_CONSOLE_PORT, MINIO_PORT, child_name, component_service, container_security,
+    Inputs, MINIO_CONSOLE_PORT, MINIO_PORT, child_name, component_service, container_security,
     data_stateful_set, env, env_secret, http_probe, resources_or, scratch, service_port,
 };
 use crate::crd::{ImageUploadStack, Storage};
@@ -15,7 +15,7 @@ use crate::resources::secrets;
 pub const COMPONENT: &str = "minio";
 const UID: i64 = 1000;
 
-pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
+pub fn objects(stack: &ImageUploadStack, inputs: &Inputs) -> Option<(Service, StatefulSet)> {
     let Storage::Minio(m) = stack.spec.storage() else {
         return None;
     };
@@ -100,6 +100,7 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
         vec![tmp_vol],
         &m.size,
         m.storage_class_name.as_ref(),
+        inputs,
     );
     Some((service, sts))
 }
@@ -114,7 +115,8 @@ mod tests {
 
     #[test]
     fn default_minio_is_a_statefulset_with_claim_credentials_and_cors() {
-        let (svc, sts) = objects(&stack(ImageUploadStackSpec::default())).unwrap();
+        let (svc, sts) =
+            objects(&stack(ImageUploadStackSpec::default()), &Inputs::default()).unwrap();
         let svc_spec = svc.spec.unwrap();
         assert_eq!(svc_spec.type_.as_deref(), Some("ClusterIP"));
         let ports = svc_spec.ports.unwrap();
@@ -170,7 +172,7 @@ mod tests {
             },
             ..MinioSpec::default()
         });
-        let (svc, sts) = objects(&stack(spec)).unwrap();
+        let (svc, sts) = objects(&stack(spec), &Inputs::default()).unwrap();
         let svc_spec = svc.spec.unwrap();
         assert_eq!(svc_spec.type_.as_deref(), Some("NodePort"));
         assert_eq!(svc_spec.ports.unwrap()[0].node_port, Some(30900));
@@ -186,6 +188,33 @@ mod tests {
     }
 
     #[test]
+    fn rotated_credentials_roll_minio() {
+        let s = stack(ImageUploadStackSpec::default());
+        let hash = |password: &[u8]| {
+            let mut inputs = Inputs::default();
+            inputs.secrets.insert(
+                "demo-generated".into(),
+                std::collections::BTreeMap::from([
+                    ("minio-root-user".into(), b"imgup".to_vec()),
+                    ("minio-root-password".into(), password.to_vec()),
+                    ("jwt-secret".into(), b"not read by minio".to_vec()),
+                ]),
+            );
+            let (_, sts) = objects(&s, &inputs).unwrap();
+            sts.spec
+                .unwrap()
+                .template
+                .metadata
+                .unwrap()
+                .annotations
+                .unwrap()[crate::resources::CONFIG_HASH_ANNOTATION]
+                .clone()
+        };
+        assert_eq!(hash(b"one"), hash(b"one"));
+        assert_ne!(hash(b"one"), hash(b"two"));
+    }
+
+    #[test]
     fn external_s3_means_no_minio() {
         let mut spec = ImageUploadStackSpec::default();
         spec.storage.external = Some(ExternalS3Spec {
@@ -193,6 +222,6 @@ mod tests {
             credentials_secret: "s3".into(),
             ..ExternalS3Spec::default()
         });
-        assert!(objects(&stack(spec)).is_none());
+        assert!(objects(&stack(spec), &Inputs::default()).is_none());
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod buckets;
 pub mod config;
+pub mod ingress;
 pub mod minio;
 pub mod postgres;
 pub mod scaling;
@@ -26,6 +27,7 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort,
     ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
@@ -50,7 +52,7 @@ pub const REPLICAS_HANDOVER_MANAGER: &str = "imgup-operator-replicas-handover";
 /// Hash of the object as the operator last applied it; equal means "no write".
 pub const SPEC_HASH_ANNOTATION: &str = "imgup.dev/spec-hash";
 /// Hash of the config and secret content a pod template consumes; a change
-/// rolls the Deployment.
+/// rolls the Deployment or StatefulSet.
 pub const CONFIG_HASH_ANNOTATION: &str = "imgup.dev/config-hash";
 
 /// The annotations that Prometheus' Kubernetes pod discovery (and the
@@ -96,6 +98,7 @@ pub enum Desired {
     Job(Job),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     PodDisruptionBudget(PodDisruptionBudget),
+    Ingress(Ingress),
 }
 
 impl Desired {
@@ -108,6 +111,7 @@ impl Desired {
             Desired::Job(_) => "Job",
             Desired::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Desired::PodDisruptionBudget(_) => "PodDisruptionBudget",
+            Desired::Ingress(_) => "Ingress",
         }
     }
 
@@ -120,6 +124,7 @@ impl Desired {
             Desired::Job(o) => &o.metadata,
             Desired::HorizontalPodAutoscaler(o) => &o.metadata,
             Desired::PodDisruptionBudget(o) => &o.metadata,
+            Desired::Ingress(o) => &o.metadata,
         }
     }
 
@@ -136,23 +141,25 @@ impl Desired {
             Desired::Job(o) => serde_json::to_value(o),
             Desired::HorizontalPodAutoscaler(o) => serde_json::to_value(o),
             Desired::PodDisruptionBudget(o) => serde_json::to_value(o),
+            Desired::Ingress(o) => serde_json::to_value(o),
         };
         v.expect("k8s-openapi objects always serialize")
     }
 }
 
 /// Every object the stack needs (besides the generated Secret), in the order
-/// they are applied: config first, data stores, buckets, then the services.
+/// they are applied: config first, data stores, buckets, the services, and
+/// last the Ingress in front of them.
 pub fn desired_objects(stack: &ImageUploadStack, inputs: &Inputs) -> Vec<Desired> {
     let mut out = vec![
         Desired::ConfigMap(config::api_config_map(stack)),
         Desired::ConfigMap(config::auth_config_map(stack)),
     ];
-    if let Some((svc, sts)) = postgres::objects(stack) {
+    if let Some((svc, sts)) = postgres::objects(stack, inputs) {
         out.push(Desired::Service(svc));
         out.push(Desired::StatefulSet(sts));
     }
-    if let Some((svc, sts)) = minio::objects(stack) {
+    if let Some((svc, sts)) = minio::objects(stack, inputs) {
         out.push(Desired::Service(svc));
         out.push(Desired::StatefulSet(sts));
     }
@@ -163,6 +170,7 @@ pub fn desired_objects(stack: &ImageUploadStack, inputs: &Inputs) -> Vec<Desired
     out.push(Desired::Deployment(auth::deployment(stack, inputs)));
     out.push(Desired::Service(auth::service(stack)));
     push_scaling(&mut out, stack, auth::scaling(stack));
+    out.extend(ingress::ingress(stack).map(Desired::Ingress));
     out.into_iter().map(with_spec_hash).collect()
 }
 
@@ -173,15 +181,16 @@ fn push_scaling(out: &mut Vec<Desired>, stack: &ImageUploadStack, s: scaling::Sc
 }
 
 /// The kinds of object a stack has only under some specs (in-cluster
-/// Postgres or MinIO, autoscaling, more than one pod): the ones a changed
-/// spec can leave behind, and which the operator therefore prunes. The
-/// kinds every stack always has (ConfigMaps, Deployments) are never pruned;
-/// old bucket Jobs go their own way.
+/// Postgres or MinIO, autoscaling, more than one pod, an Ingress): the ones
+/// a changed spec can leave behind, and which the operator therefore
+/// prunes. The kinds every stack always has (ConfigMaps, Deployments) are
+/// never pruned; old bucket Jobs go their own way.
 pub const OPTIONAL_KINDS: &[&str] = &[
     "Service",
     "StatefulSet",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
+    "Ingress",
 ];
 
 /// `<stack>-<suffix>`.
@@ -294,6 +303,7 @@ fn with_spec_hash(d: Desired) -> Desired {
         Desired::PodDisruptionBudget(o) => {
             Desired::PodDisruptionBudget(stamp(o, |o| &mut o.metadata))
         }
+        Desired::Ingress(o) => Desired::Ingress(stamp(o, |o| &mut o.metadata)),
     }
 }
 
@@ -427,7 +437,10 @@ pub fn service_probes(mut c: Container, port: i32) -> Container {
 
 /// A one-replica StatefulSet for `component` (Postgres, MinIO): the hardened
 /// pod running `container` with `volumes`, and a `data` claim of `size` that
-/// follows the stack's retention policy.
+/// follows the stack's retention policy. The pod template carries the
+/// config hash of the Secret keys the container reads (its credentials), so
+/// that rotating them rolls the pod.
+#[allow(clippy::too_many_arguments)]
 pub fn data_stateful_set(
     stack: &ImageUploadStack,
     component: &str,
@@ -436,6 +449,7 @@ pub fn data_stateful_set(
     volumes: Vec<Volume>,
     size: &str,
     storage_class: Option<&String>,
+    inputs: &Inputs,
 ) -> StatefulSet {
     let name = child_name(stack, component);
     let mut pod = PodSpec {
@@ -446,6 +460,7 @@ pub fn data_stateful_set(
         ..PodSpec::default()
     };
     place(stack, &mut pod);
+    let hash = config_hash(&BTreeMap::new(), &pod, inputs);
     StatefulSet {
         metadata: owned_meta(stack, component, name.clone()),
         spec: Some(StatefulSetSpec {
@@ -458,7 +473,10 @@ pub fn data_stateful_set(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(stack, component)),
-                    annotations: template_annotations(stack, []),
+                    annotations: template_annotations(
+                        stack,
+                        [(CONFIG_HASH_ANNOTATION.to_string(), hash)],
+                    ),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(pod),
@@ -804,7 +822,7 @@ mod tests {
             assert_eq!(pod.tolerations.as_ref().unwrap().len(), 1, "{name}");
             let notes = new.metadata.as_ref().unwrap().annotations.as_ref().unwrap();
             assert_eq!(notes["team"], "images", "{name}");
-            if name.starts_with("Deployment/") {
+            if !name.starts_with("Job/") {
                 let hash = |t: &PodTemplateSpec| {
                     t.metadata.as_ref().unwrap().annotations.as_ref().unwrap()
                         [CONFIG_HASH_ANNOTATION]

@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::{
-    POSTGRES_PORT, child_name, container_security, data_stateful_set, env, env_secret, owned_meta,
-    resources_or, scratch, selector_labels, service_port,
+    Inputs, POSTGRES_PORT, child_name, container_security, data_stateful_set, env, env_secret,
+    owned_meta, resources_or, scratch, selector_labels, service_port,
 };
 use crate::crd::{Database, ImageUploadStack};
 use crate::resources::secrets;
@@ -23,7 +23,7 @@ pub fn host(stack: &ImageUploadStack) -> String {
     child_name(stack, COMPONENT)
 }
 
-pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
+pub fn objects(stack: &ImageUploadStack, inputs: &Inputs) -> Option<(Service, StatefulSet)> {
     let Database::Postgres(pg) = stack.spec.database() else {
         return None;
     };
@@ -108,6 +108,7 @@ pub fn objects(stack: &ImageUploadStack) -> Option<(Service, StatefulSet)> {
         vec![run_vol, tmp_vol],
         &pg.size,
         pg.storage_class_name.as_ref(),
+        inputs,
     );
     Some((service, sts))
 }
@@ -122,7 +123,8 @@ mod tests {
 
     #[test]
     fn default_postgres_is_a_statefulset_with_a_claim_and_headless_service() {
-        let (svc, sts) = objects(&stack(ImageUploadStackSpec::default())).unwrap();
+        let (svc, sts) =
+            objects(&stack(ImageUploadStackSpec::default()), &Inputs::default()).unwrap();
         assert_eq!(svc.metadata.name.as_deref(), Some("demo-postgres"));
         let svc_spec = svc.spec.unwrap();
         assert_eq!(svc_spec.cluster_ip.as_deref(), Some("None"));
@@ -170,7 +172,7 @@ mod tests {
             }),
             ..PostgresSpec::default()
         });
-        let (_, sts) = objects(&stack(spec)).unwrap();
+        let (_, sts) = objects(&stack(spec), &Inputs::default()).unwrap();
         let spec = sts.spec.unwrap();
         let claim = spec.volume_claim_templates.unwrap()[0]
             .spec
@@ -204,6 +206,6 @@ mod tests {
                 key: "url".into(),
             },
         });
-        assert!(objects(&stack(spec)).is_none());
+        assert!(objects(&stack(spec), &Inputs::default()).is_none());
     }
 }
