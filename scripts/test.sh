@@ -34,6 +34,10 @@ scripts/install-desktop-deps.sh
 (cd admin-app && npm ci --no-audit --no-fund --loglevel=error && npm test --silent)
 admin-app/e2e/run.sh
 admin-app/e2e/keyring.sh
+# The operator's Garage setup runs against a real Garage server (crates.io
+# `garage`, built once into the cache).
+GARAGE_BIN=$(scripts/ensure-garage.sh)
+export GARAGE_BIN
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

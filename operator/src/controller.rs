@@ -40,6 +40,7 @@ use crate::crd::{
     Database, FINALIZER, ImageUploadStack, ImageUploadStackStatus, RetentionPolicy, Storage,
 };
 use crate::error::Error;
+use crate::garage::GarageSetup;
 use crate::metrics::Metrics;
 use crate::resources::{
     self, Desired, FIELD_MANAGER, Inputs, REPLICAS_HANDOVER_MANAGER, SPEC_HASH_ANNOTATION, config,
@@ -71,6 +72,9 @@ pub struct Context {
     /// when that set changed, and once after start-up (whatever the spec
     /// dropped while no operator ran is unknown).
     pub pruned: Mutex<HashMap<String, String>>,
+    /// Runs the setup of an in-cluster Garage through its admin API
+    /// ([`crate::garage::AdminApiSetup`]; a recording fake in the tests).
+    pub garage: Arc<dyn GarageSetup>,
 }
 
 impl Context {
@@ -82,7 +86,14 @@ impl Context {
             failures: Mutex::new(HashMap::new()),
             seen_versions: Mutex::new(HashMap::new()),
             pruned: Mutex::new(HashMap::new()),
+            garage: Arc::new(crate::garage::AdminApiSetup),
         }
+    }
+
+    /// The same context with another way to set Garage up.
+    pub fn with_garage_setup(mut self, garage: Arc<dyn GarageSetup>) -> Self {
+        self.garage = garage;
+        self
     }
 }
 
@@ -329,7 +340,11 @@ async fn apply(stack: &ImageUploadStack, ctx: &Context) -> Result<Action, Error>
         return Ok(at_most(REQUEUE_READY));
     }
 
-    let mut checks = component_checks(stack, &seen);
+    let garage = match stack.spec.storage() {
+        Storage::Garage(_) => Some(garage_setup(stack, ctx, &inputs, &seen).await),
+        _ => None,
+    };
+    let mut checks = component_checks(stack, &seen, garage);
     if checks.iter().any(|c| !c.ok) {
         explain_with_pods(stack, ctx, &ns, &mut checks).await;
     }
@@ -361,8 +376,13 @@ async fn explain_with_pods(
             return;
         }
     };
+    let garage = matches!(stack.spec.storage(), Storage::Garage(_));
     for check in checks.iter_mut().filter(|c| !c.ok && c.reason != "Pending") {
-        if let Some(component) = status::component_of(check.type_)
+        let component = match check.type_ {
+            status::STORAGE if garage => Some(resources::garage::COMPONENT),
+            t => status::component_of(t),
+        };
+        if let Some(component) = component
             && let Some((reason, message)) = pods::trouble(&pods, component)
         {
             check.reason = reason;
@@ -371,7 +391,68 @@ async fn explain_with_pods(
     }
 }
 
-fn component_checks(stack: &ImageUploadStack, seen: &Observed) -> Vec<status::Check> {
+/// Sets the in-cluster Garage up through its admin API once its pod is
+/// ready (the node's layout, the S3 key, the bucket with its CORS and
+/// lifecycle rules; idempotent, so every pass runs it) and gives the
+/// `BucketsReady` check: ready only after a setup succeeded. A failure is
+/// the check's reason, never an error of the pass.
+async fn garage_setup(
+    stack: &ImageUploadStack,
+    ctx: &Context,
+    inputs: &Inputs,
+    seen: &Observed,
+) -> status::Check {
+    let name = resources::child_name(stack, resources::garage::COMPONENT);
+    if !status::stateful_set(status::STORAGE, seen.stateful_sets.get(&name)).ok {
+        return status::Check::new(
+            status::BUCKETS,
+            false,
+            "Pending",
+            "waiting for the Garage pod to be ready before setting it up",
+        );
+    }
+    let (token, spec) = match resources::garage::setup_spec(stack, inputs) {
+        Some(Ok(s)) => s,
+        Some(Err(message)) => {
+            return status::Check::new(status::BUCKETS, false, "GarageSetupFailed", message);
+        }
+        None => return status::Check::new(status::BUCKETS, true, "Created", "no Garage"),
+    };
+    let url = resources::garage::admin_url(stack);
+    match ctx.garage.setup(&url, &token, &spec).await {
+        Ok(actions) => {
+            if !actions.is_empty() {
+                let done: Vec<String> = actions.iter().map(ToString::to_string).collect();
+                let note = format!("set Garage up: {}", done.join(", "));
+                tracing::info!("{note}");
+                publish(ctx, stack, EventType::Normal, "GarageSetUp", note).await;
+            }
+            status::Check::new(
+                status::BUCKETS,
+                true,
+                "Created",
+                format!("Garage set up with bucket {}", spec.buckets.join(", ")),
+            )
+        }
+        Err(err) => {
+            tracing::warn!("the Garage setup failed: {err}");
+            status::Check::new(
+                status::BUCKETS,
+                false,
+                "GarageSetupFailed",
+                format!("setting Garage up through its admin API at {url} failed: {err}"),
+            )
+        }
+    }
+}
+
+/// The component checks; `garage_buckets` is the Garage setup's check,
+/// which stands in for the bucket Job's with `storage.garage`.
+fn component_checks(
+    stack: &ImageUploadStack,
+    seen: &Observed,
+    garage_buckets: Option<status::Check>,
+) -> Vec<status::Check> {
     let named = |suffix: &str| resources::child_name(stack, suffix);
     vec![
         match stack.spec.database() {
@@ -384,9 +465,13 @@ fn component_checks(stack: &ImageUploadStack, seen: &Observed) -> Vec<status::Ch
             Storage::Minio(_) => {
                 status::stateful_set(status::STORAGE, seen.stateful_sets.get(&named("minio")))
             }
+            Storage::Garage(_) => status::stateful_set(
+                status::STORAGE,
+                seen.stateful_sets.get(&named(resources::garage::COMPONENT)),
+            ),
             Storage::External(_) => status::external(status::STORAGE, "S3"),
         },
-        status::job(status::BUCKETS, seen.job.as_ref()),
+        garage_buckets.unwrap_or_else(|| status::job(status::BUCKETS, seen.job.as_ref())),
         status::deployment(status::API, seen.deployments.get(&named("api"))),
         status::deployment(status::AUTH, seen.deployments.get(&named("auth"))),
     ]
@@ -926,6 +1011,8 @@ async fn claims_bound_to_generated_credentials(
     if !own_keys {
         bound.push(resources::minio::COMPONENT);
     }
+    // Garage's claim is not bound: the setup imports a new S3 key, and a
+    // single node cares for neither its RPC secret nor its admin token.
     let api: Api<PersistentVolumeClaim> = Api::namespaced(ctx.client.clone(), ns);
     let selector = resources::stack_selector(stack);
     let list = api.list(&ListParams::default().labels(&selector)).await?;

@@ -2182,3 +2182,206 @@ async fn the_fake_collects_garbage_like_the_api_server() {
     let claim = fake.get(&format!("{PVCS}/data-db-0")).unwrap();
     assert_eq!(claim["metadata"]["ownerReferences"], json!([]));
 }
+
+/// Stands in for Garage's admin API: records each setup and answers with
+/// `fail` when set.
+#[derive(Default)]
+struct RecordingGarage {
+    calls: std::sync::Mutex<Vec<(String, String, crate::garage::SetupSpec)>>,
+    fail: std::sync::Mutex<Option<String>>,
+}
+
+impl crate::garage::GarageSetup for RecordingGarage {
+    fn setup<'a>(
+        &'a self,
+        admin_url: &'a str,
+        admin_token: &'a str,
+        spec: &'a crate::garage::SetupSpec,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Vec<crate::garage::Action>, crate::garage::GarageError>,
+    > {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((admin_url.into(), admin_token.into(), spec.clone()));
+        let fail = self.fail.lock().unwrap().clone();
+        Box::pin(async move {
+            match fail {
+                Some(m) => Err(crate::garage::GarageError::Invalid(m)),
+                None => Ok(vec![crate::garage::Action::CreatedBucket {
+                    bucket: spec.buckets[0].clone(),
+                }]),
+            }
+        })
+    }
+}
+
+fn garage_context(fake: &FakeApi) -> (Arc<Context>, Arc<RecordingGarage>) {
+    let garage = Arc::new(RecordingGarage::default());
+    let metrics = Metrics::register(&mut Registry::default());
+    let reporter = Reporter {
+        controller: "imgup-operator".into(),
+        instance: None,
+    };
+    let ctx = Context::new(fake.client(), metrics, reporter).with_garage_setup(garage.clone());
+    (Arc::new(ctx), garage)
+}
+
+fn generated_value(fake: &FakeApi, key: &str) -> String {
+    let b64 = generated_data(fake)[key].as_str().unwrap().to_string();
+    use base64::Engine as _;
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn garage_is_applied_without_a_bucket_job_and_set_up_through_its_admin_api() {
+    let fake = FakeApi::new();
+    let mut spec = ImageUploadStackSpec::default();
+    spec.storage.garage = Some(crate::crd::GarageSpec {
+        size: "20Gi".into(),
+        ..crate::crd::GarageSpec::default()
+    });
+    store_stack(&fake, spec, true);
+    let (ctx, garage) = garage_context(&fake);
+
+    // First pass: Garage's objects, no MinIO, no Job; the pod is not ready,
+    // so no setup yet.
+    assert_eq!(
+        pass(&fake, &ctx).await.unwrap(),
+        Action::requeue(REQUEUE_PROGRESSING)
+    );
+    for p in [
+        format!("{CM}/demo-garage"),
+        format!("{SVC}/demo-garage"),
+        format!("{STS}/demo-garage"),
+    ] {
+        let o = fake.get(&p).unwrap_or_else(|| panic!("{p} applied"));
+        assert_eq!(o["metadata"]["ownerReferences"][0]["name"], "demo", "{p}");
+        assert!(
+            o["metadata"]["annotations"][crate::resources::SPEC_HASH_ANNOTATION].is_string(),
+            "{p}"
+        );
+    }
+    let sts = fake.get(&format!("{STS}/demo-garage")).unwrap();
+    assert!(sts["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION].is_string());
+    assert!(fake.get(&format!("{STS}/demo-minio")).is_none());
+    assert!(
+        !fake.paths().iter().any(|p| p.starts_with(JOBS)),
+        "no mc Job"
+    );
+    let api = fake.get(&format!("{CM}/demo-api-config")).unwrap();
+    assert_eq!(
+        api["data"]["S3_ENDPOINT"],
+        "http://demo-garage.imgup.svc:3900"
+    );
+    assert_eq!(api["data"]["S3_REGION"], "us-east-1");
+    assert_eq!(api["data"]["S3_FORCE_PATH_STYLE"], "true");
+    let deploy = fake.get(&format!("{DEPLOY}/demo-api")).unwrap();
+    let env = deploy["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["valueFrom"]["secretKeyRef"]["key"] == "garage-access-key-id"),
+        "{env:#}"
+    );
+    assert!(garage.calls.lock().unwrap().is_empty());
+    assert_eq!(condition(&fake, "BucketsReady")["status"], "False");
+    assert_eq!(condition(&fake, "BucketsReady")["reason"], "Pending");
+
+    // Ready pod: a setup error is the condition's reason, the pass goes on.
+    fake.mark_ready();
+    *garage.fail.lock().unwrap() = Some("no answer".into());
+    assert_eq!(
+        pass(&fake, &ctx).await.unwrap(),
+        Action::requeue(REQUEUE_PROGRESSING)
+    );
+    let buckets = condition(&fake, "BucketsReady");
+    assert_eq!(buckets["status"], "False");
+    assert_eq!(buckets["reason"], "GarageSetupFailed");
+    assert!(
+        buckets["message"].as_str().unwrap().contains("no answer"),
+        "{buckets}"
+    );
+    assert_eq!(condition(&fake, "Ready")["status"], "False");
+    assert_eq!(condition(&fake, "StorageReady")["status"], "True");
+
+    // It succeeds: Ready, with the spec the stack asks for.
+    *garage.fail.lock().unwrap() = None;
+    assert_eq!(
+        pass(&fake, &ctx).await.unwrap(),
+        Action::requeue(REQUEUE_READY)
+    );
+    assert_eq!(condition(&fake, "BucketsReady")["status"], "True");
+    assert_eq!(condition(&fake, "Ready")["status"], "True");
+    assert!(event_reasons(&fake).contains(&"GarageSetUp".to_string()));
+    let calls = garage.calls.lock().unwrap();
+    assert_eq!(calls.len(), 2);
+    let (url, token, spec) = &calls[1];
+    assert_eq!(url, "http://demo-garage.imgup.svc:3903");
+    assert_eq!(token, &generated_value(&fake, "garage-admin-token"));
+    assert_eq!(
+        spec.access_key_id,
+        generated_value(&fake, "garage-access-key-id")
+    );
+    assert!(crate::garage::is_native_key_id(&spec.access_key_id));
+    assert_eq!(spec.secret_key, generated_value(&fake, "garage-secret-key"));
+    assert_eq!(spec.capacity_bytes, 20 << 30);
+    let stack = current(&fake);
+    assert_eq!(spec.buckets, vec![stack.spec.buckets.uploads.clone()]);
+    assert_eq!(
+        spec.cors_allowed_origins,
+        stack.spec.buckets.cors_allowed_origins
+    );
+    assert_eq!(
+        spec.incoming_expire_days,
+        Some(buckets::INCOMING_EXPIRE_DAYS)
+    );
+}
+
+#[tokio::test]
+async fn switching_minio_to_garage_removes_minio_and_keeps_its_data() {
+    let fake = FakeApi::new();
+    store_stack(&fake, ImageUploadStackSpec::default(), true);
+    let (ctx, garage) = garage_context(&fake);
+    pass(&fake, &ctx).await.unwrap();
+    store_claim_and_pod_of(&fake, "demo-minio", false);
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(condition(&fake, "Ready")["status"], "True");
+    fake.take_log();
+
+    edit_spec(&fake, |s| s["storage"] = json!({"garage": {}}));
+    pass(&fake, &ctx).await.unwrap();
+    let log = writes(&fake.take_log());
+    let deletes: Vec<&String> = log
+        .iter()
+        .filter(|l| l.starts_with("DELETE ") || l.starts_with("PATCH[merge]"))
+        .filter(|l| !l.contains("/jobs/"))
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            &format!("DELETE {SVC}/demo-minio"),
+            &format!("DELETE {STS}/demo-minio"),
+        ],
+        "{log:#?}"
+    );
+    assert!(fake.get(&format!("{PVCS}/data-demo-minio-0")).is_some());
+    assert!(fake.get(&format!("{STS}/demo-garage")).is_some());
+    assert!(fake.get(&format!("{SVC}/demo-garage")).is_some());
+    assert!(fake.get(&format!("{STS}/demo-postgres")).is_some());
+    // Not ready yet: no setup, not Ready.
+    assert!(garage.calls.lock().unwrap().is_empty());
+    assert_eq!(condition(&fake, "Ready")["status"], "False");
+    fake.mark_ready();
+    pass(&fake, &ctx).await.unwrap();
+    assert_eq!(garage.calls.lock().unwrap().len(), 1);
+    assert_eq!(condition(&fake, "Ready")["status"], "True");
+}

@@ -30,6 +30,8 @@ pub const DEFAULT_AUTH_IMAGE: &str = "ghcr.io/imgup/imgup-auth:0.1.0";
 pub const DEFAULT_POSTGRES_IMAGE: &str = "postgres:17.6";
 pub const DEFAULT_MINIO_IMAGE: &str = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
 pub const DEFAULT_MC_IMAGE: &str = "quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z";
+/// The pinned Garage image (by digest).
+pub const DEFAULT_GARAGE_IMAGE: &str = crate::garage::objects::IMAGE;
 
 /// Defaults of earlier releases that the CRD's schema wrote into every stack
 /// at creation; such a value is read as "unset" and gets today's default.
@@ -75,7 +77,8 @@ pub struct ImageUploadStackSpec {
     /// The auth service Deployment and its OAuth settings.
     #[serde(default)]
     pub auth: AuthSpec,
-    /// Object storage: in-cluster MinIO (the default) or an external S3.
+    /// Object storage: in-cluster MinIO (the default), in-cluster Garage or
+    /// an external S3.
     #[serde(default)]
     pub storage: StorageSpec,
     /// The database: in-cluster Postgres (the default) or an external one.
@@ -500,16 +503,73 @@ impl Default for AuthSpec {
     }
 }
 
-/// Object storage: set `minio` or `external`, not both. Neither means the
-/// default MinIO.
+/// The CEL rule on `storage`: at most one object store.
+pub const STORAGE_RULE: &str =
+    "(has(self.minio) ? 1 : 0) + (has(self.garage) ? 1 : 0) + (has(self.external) ? 1 : 0) <= 1";
+
+/// Object storage: set at most one of `minio`, `garage` and `external`.
+/// None means the default MinIO.
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, KubeSchema)]
-#[x_kube(validation = Rule::new("!(has(self.minio) && has(self.external))").message("set either minio or external, not both"))]
+#[x_kube(validation = Rule::new(STORAGE_RULE).message("set at most one of minio, garage and external"))]
 #[serde(rename_all = "camelCase")]
 pub struct StorageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minio: Option<MinioSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub garage: Option<GarageSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external: Option<ExternalS3Spec>,
+}
+
+/// In-cluster Garage (one node, replication factor 1) as a StatefulSet with
+/// a volume claim. The operator sets it up through Garage's admin API: the
+/// node's layout, the S3 key from the generated Secret, the bucket, its CORS
+/// rules and the expiry of `incoming/`. No bucket Job runs.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GarageSpec {
+    /// Unset: the operator's pinned Garage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Size of the data volume (metadata and blocks); also the node's
+    /// capacity in Garage's layout.
+    #[serde(default = "default_garage_size")]
+    #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$"))]
+    pub size: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    /// How clients reach S3 (the host presigned URLs name). Defaults to the
+    /// in-cluster Service URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$"))]
+    pub public_endpoint: Option<String>,
+    #[serde(default)]
+    pub service: ServiceExposure,
+}
+
+fn default_garage_size() -> String {
+    "10Gi".into()
+}
+
+impl GarageSpec {
+    pub fn image(&self) -> &str {
+        image_or(&self.image, DEFAULT_GARAGE_IMAGE)
+    }
+}
+
+impl Default for GarageSpec {
+    fn default() -> Self {
+        Self {
+            image: None,
+            size: default_garage_size(),
+            storage_class_name: None,
+            resources: None,
+            public_endpoint: None,
+            service: ServiceExposure::default(),
+        }
+    }
 }
 
 /// In-cluster MinIO as a StatefulSet with a volume claim.
@@ -885,6 +945,7 @@ pub struct Endpoints {
 #[allow(clippy::large_enum_variant)]
 pub enum Storage<'a> {
     Minio(std::borrow::Cow<'a, MinioSpec>),
+    Garage(&'a GarageSpec),
     External(&'a ExternalS3Spec),
 }
 
@@ -896,10 +957,15 @@ pub enum Database<'a> {
 
 impl ImageUploadStackSpec {
     pub fn storage(&self) -> Storage<'_> {
-        match (&self.storage.minio, &self.storage.external) {
-            (_, Some(ext)) => Storage::External(ext),
-            (Some(m), None) => Storage::Minio(std::borrow::Cow::Borrowed(m)),
-            (None, None) => Storage::Minio(std::borrow::Cow::Owned(MinioSpec::default())),
+        match (
+            &self.storage.minio,
+            &self.storage.garage,
+            &self.storage.external,
+        ) {
+            (_, _, Some(ext)) => Storage::External(ext),
+            (_, Some(g), None) => Storage::Garage(g),
+            (Some(m), None, None) => Storage::Minio(std::borrow::Cow::Borrowed(m)),
+            (None, None, None) => Storage::Minio(std::borrow::Cow::Owned(MinioSpec::default())),
         }
     }
 
@@ -965,7 +1031,7 @@ mod tests {
         let crd = serde_json::to_value(ImageUploadStack::crd()).unwrap();
         let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
         for (field, rule) in [
-            ("storage", "!(has(self.minio) && has(self.external))"),
+            ("storage", STORAGE_RULE),
             ("database", "!(has(self.postgres) && has(self.external))"),
         ] {
             let rules = &spec["properties"][field]["x-kubernetes-validations"];

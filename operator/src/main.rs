@@ -151,7 +151,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         controller: "imgup-operator".into(),
         instance: Some(cli.identity.clone()),
     };
-    let ctx = Arc::new(Context::new(client.clone(), metrics.clone(), reporter));
+    let ctx = Arc::new(
+        Context::new(client.clone(), metrics.clone(), reporter)
+            .with_garage_setup(Arc::new(imgup_operator::garage::AdminApiSetup)),
+    );
     controller::run(client, ctx, stopped(stop_rx.clone())).await;
     metrics.leader.set(0);
     state.alive.store(false, Ordering::Relaxed);

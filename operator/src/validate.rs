@@ -40,8 +40,13 @@ pub fn name_problem(name: &str) -> Option<String> {
 /// Every problem with the spec; empty when it is fine.
 pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     let mut p = Vec::new();
-    if spec.storage.minio.is_some() && spec.storage.external.is_some() {
-        p.push("storage: set either minio or external, not both".to_string());
+    let stores = [
+        spec.storage.minio.is_some(),
+        spec.storage.garage.is_some(),
+        spec.storage.external.is_some(),
+    ];
+    if stores.iter().filter(|s| **s).count() > 1 {
+        p.push("storage: set at most one of minio, garage and external".to_string());
     }
     if spec.database.postgres.is_some() && spec.database.external.is_some() {
         p.push("database: set either postgres or external, not both".to_string());
@@ -90,6 +95,15 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
             ));
         }
     }
+    if let Some(g) = &spec.storage.garage {
+        urls.push(("storage.garage.publicEndpoint", g.public_endpoint.as_ref()));
+        if crate::garage::objects::capacity_bytes(&g.size).is_none_or(|b| b == 0) {
+            p.push(format!(
+                "storage.garage.size: {:?} is not a whole quantity like 10Gi",
+                g.size
+            ));
+        }
+    }
     if let Some(e) = &spec.storage.external {
         urls.push(("storage.external.endpoint", Some(&e.endpoint)));
         urls.push((
@@ -129,6 +143,9 @@ pub fn problems(spec: &ImageUploadStackSpec) -> Vec<String> {
     {
         exposures.push(("storage.minio.service", &m.service));
     }
+    if let Storage::Garage(g) = spec.storage() {
+        exposures.push(("storage.garage.service", &g.service));
+    }
     for (field, e) in exposures {
         check_exposure(field, e, &mut p);
     }
@@ -164,7 +181,7 @@ fn check_ingress(spec: &ImageUploadStackSpec, ing: &IngressSpec, p: &mut Vec<Str
     }
     if ing.s3_host.is_some() && matches!(spec.storage(), Storage::External(_)) {
         p.push(
-            "ingress.s3Host: routes to the in-cluster MinIO, which storage.external replaces; leave it out (clients reach the external S3 at storage.external.publicEndpoint)"
+            "ingress.s3Host: routes to the in-cluster MinIO or Garage, which storage.external replaces; leave it out (clients reach the external S3 at storage.external.publicEndpoint)"
                 .into(),
         );
     }
@@ -445,6 +462,28 @@ mod tests {
     }
 
     #[test]
+    fn garage_is_one_store_with_a_whole_size_and_an_http_public_endpoint() {
+        let mut spec = ImageUploadStackSpec::default();
+        spec.storage.garage = Some(crate::crd::GarageSpec::default());
+        assert_eq!(problems(&spec), Vec::<String>::new());
+        spec.storage.minio = Some(MinioSpec::default());
+        assert_eq!(
+            problems(&spec),
+            ["storage: set at most one of minio, garage and external"]
+        );
+        spec.storage.minio = None;
+        spec.storage.garage = Some(crate::crd::GarageSpec {
+            size: "1.5Gi".into(),
+            public_endpoint: Some("s3.example.com".into()),
+            ..crate::crd::GarageSpec::default()
+        });
+        let p = problems(&spec);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("storage.garage.size"));
+        assert!(p[1].starts_with("storage.garage.publicEndpoint"));
+    }
+
+    #[test]
     fn both_storages_and_bad_policy_are_each_reported() {
         let mut spec = ImageUploadStackSpec::default();
         spec.storage.minio = Some(MinioSpec::default());
@@ -457,7 +496,7 @@ mod tests {
         spec.buckets.uploads = "Bad_Bucket".into();
         let p = problems(&spec);
         assert_eq!(p.len(), 4, "{p:?}");
-        assert!(p[0].contains("not both"));
+        assert!(p[0].contains("at most one of minio, garage and external"));
         assert!(p.iter().any(|m| m.contains("Bad_Bucket")));
         assert!(p.iter().any(|m| m.contains("application/pdf")));
         assert!(p.iter().any(|m| m.contains("storage.external.endpoint")));
@@ -707,7 +746,7 @@ mod tests {
         });
         let p = problems(&spec);
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("ingress.s3Host: routes to the in-cluster MinIO"));
+        assert!(p[0].starts_with("ingress.s3Host: routes to the in-cluster MinIO or Garage"));
 
         for ok in ["localhost", "api.example.com", "a-1.b2.example", "x1.io"] {
             assert!(valid_host(ok), "{ok}");

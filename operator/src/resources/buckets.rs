@@ -81,6 +81,12 @@ fn xml_escape(s: &str) -> String {
 pub fn job(stack: &ImageUploadStack) -> Job {
     let (image, region, path_style) = match stack.spec.storage() {
         Storage::Minio(m) => (m.mc_image().to_owned(), "us-east-1".to_string(), true),
+        // Not applied for Garage (its setup makes the buckets); built alike.
+        Storage::Garage(_) => (
+            crate::crd::DEFAULT_MC_IMAGE.to_owned(),
+            crate::garage::DEFAULT_REGION.to_string(),
+            true,
+        ),
         Storage::External(e) => (
             e.mc_image().to_owned(),
             e.region.clone(),

@@ -29,6 +29,7 @@ fn service_url(stack: &ImageUploadStack, suffix: &str, port: i32) -> String {
 pub fn s3_endpoint(stack: &ImageUploadStack) -> String {
     match stack.spec.storage() {
         Storage::Minio(_) => service_url(stack, "minio", MINIO_PORT),
+        Storage::Garage(_) => super::garage::s3_endpoint(stack),
         Storage::External(e) => e.endpoint.clone(),
     }
 }
@@ -48,6 +49,10 @@ fn ingress_url(
 pub fn s3_public_endpoint(stack: &ImageUploadStack) -> String {
     let public = match stack.spec.storage() {
         Storage::Minio(m) => m
+            .public_endpoint
+            .clone()
+            .or_else(|| ingress_url(stack, |i| i.s3_host.as_ref())),
+        Storage::Garage(g) => g
             .public_endpoint
             .clone()
             .or_else(|| ingress_url(stack, |i| i.s3_host.as_ref())),
@@ -86,6 +91,8 @@ pub fn api_config_data(stack: &ImageUploadStack) -> BTreeMap<String, String> {
     let spec = &stack.spec;
     let (region, path_style) = match spec.storage() {
         Storage::Minio(_) => ("us-east-1".to_string(), true),
+        // Garage checks SigV4 against its `s3_region`; buckets by path.
+        Storage::Garage(_) => (crate::garage::DEFAULT_REGION.to_string(), true),
         Storage::External(e) => (e.region.clone(), e.force_path_style),
     };
     let mut d = common_data(stack, API_PORT);

@@ -16,16 +16,25 @@ pub const COMPONENT: &str = "ingress";
 
 /// The hosts the Ingress routes, each with the Service and port behind it,
 /// in the order of its rules: api, auth, S3. The S3 host only with the
-/// in-cluster MinIO (with `storage.external` it is an `InvalidSpec`).
+/// in-cluster MinIO or Garage (with `storage.external` it is an
+/// `InvalidSpec`).
 pub fn routes(stack: &ImageUploadStack) -> Vec<(String, String, i32)> {
     let Some(ing) = &stack.spec.ingress else {
         return Vec::new();
     };
-    let minio = matches!(stack.spec.storage(), Storage::Minio(_));
+    let (s3, s3_port, in_cluster) = match stack.spec.storage() {
+        Storage::Minio(_) => ("minio", MINIO_PORT, true),
+        Storage::Garage(_) => (
+            super::garage::COMPONENT,
+            i32::from(crate::garage::S3_PORT),
+            true,
+        ),
+        Storage::External(_) => ("minio", MINIO_PORT, false),
+    };
     [
         (ing.api_host.as_ref(), "api", API_PORT, true),
         (ing.auth_host.as_ref(), "auth", AUTH_PORT, true),
-        (ing.s3_host.as_ref(), "minio", MINIO_PORT, minio),
+        (ing.s3_host.as_ref(), s3, s3_port, in_cluster),
     ]
     .into_iter()
     .filter_map(|(host, suffix, port, served)| {
@@ -191,5 +200,22 @@ mod tests {
         });
         let hosts: Vec<_> = routes(&s).into_iter().map(|(h, _, _)| h).collect();
         assert_eq!(hosts, ["api.example.com"]);
+    }
+
+    #[test]
+    fn the_s3_host_routes_to_garage_s_s3_port() {
+        let mut s = with_ingress(IngressSpec {
+            s3_host: Some("s3.example.com".into()),
+            ..IngressSpec::default()
+        });
+        s.spec.storage.garage = Some(crate::crd::GarageSpec::default());
+        assert_eq!(
+            routes(&s),
+            [("s3.example.com".into(), "demo-garage".into(), 3900)]
+        );
+        assert_eq!(
+            crate::resources::config::s3_public_endpoint(&s),
+            "http://s3.example.com"
+        );
     }
 }

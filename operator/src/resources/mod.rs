@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod buckets;
 pub mod config;
+pub mod garage;
 pub mod ingress;
 pub mod minio;
 pub mod postgres;
@@ -163,7 +164,14 @@ pub fn desired_objects(stack: &ImageUploadStack, inputs: &Inputs) -> Vec<Desired
         out.push(Desired::Service(svc));
         out.push(Desired::StatefulSet(sts));
     }
-    out.push(Desired::Job(buckets::job(stack)));
+    if let Some((cm, svc, sts)) = garage::objects(stack, inputs) {
+        out.push(Desired::ConfigMap(cm));
+        out.push(Desired::Service(svc));
+        out.push(Desired::StatefulSet(sts));
+    } else {
+        // Garage's buckets are made through its admin API, not by a Job.
+        out.push(Desired::Job(buckets::job(stack)));
+    }
     out.push(Desired::Deployment(api::deployment(stack, inputs)));
     out.push(Desired::Service(api::service(stack)));
     push_scaling(&mut out, stack, api::scaling(stack));

@@ -22,14 +22,26 @@ pub const MINIO_ROOT_USER: &str = "minio-root-user";
 pub const MINIO_ROOT_PASSWORD: &str = "minio-root-password";
 pub const JWT_SECRET: &str = "jwt-secret";
 pub const SESSION_SECRET: &str = "session-secret";
+/// Garage's S3 key (`GK` + 24 hex digits) and its secret, imported into
+/// Garage by the setup.
+pub const GARAGE_ACCESS_KEY_ID: &str = "garage-access-key-id";
+pub const GARAGE_SECRET_KEY: &str = "garage-secret-key";
+pub use crate::garage::objects::{
+    ADMIN_TOKEN_KEY as GARAGE_ADMIN_TOKEN, RPC_SECRET_KEY as GARAGE_RPC_SECRET,
+};
 
-/// Every key the generated Secret carries.
-pub const GENERATED_KEYS: [&str; 5] = [
+/// Every key the generated Secret carries (the Garage ones whatever the
+/// storage, so that a later switch to Garage finds them).
+pub const GENERATED_KEYS: [&str; 9] = [
     POSTGRES_PASSWORD,
     MINIO_ROOT_USER,
     MINIO_ROOT_PASSWORD,
     JWT_SECRET,
     SESSION_SECRET,
+    GARAGE_ACCESS_KEY_ID,
+    GARAGE_SECRET_KEY,
+    GARAGE_RPC_SECRET,
+    GARAGE_ADMIN_TOKEN,
 ];
 
 pub fn generated_name(stack: &ImageUploadStack) -> String {
@@ -46,11 +58,16 @@ fn generated(stack: &ImageUploadStack, key: &str) -> SecretKeyRef {
 /// Fresh random values for every generated key. Hex only, so that a password
 /// can sit inside a `postgres://` URL without escaping.
 pub fn generate_values() -> BTreeMap<String, String> {
+    let garage = crate::garage::Credentials::generate();
     GENERATED_KEYS
         .iter()
         .map(|k| {
             let v = match *k {
                 MINIO_ROOT_USER => format!("imgup-{}", random_hex(6)),
+                GARAGE_ACCESS_KEY_ID => garage.access_key_id.clone(),
+                GARAGE_SECRET_KEY => garage.secret_key.clone(),
+                GARAGE_RPC_SECRET => garage.rpc_secret.clone(),
+                GARAGE_ADMIN_TOKEN => garage.admin_token.clone(),
                 JWT_SECRET | SESSION_SECRET => random_hex(32),
                 _ => random_hex(24),
             };
@@ -148,6 +165,10 @@ pub fn s3_credentials(stack: &ImageUploadStack) -> (SecretKeyRef, SecretKeyRef) 
                 generated(stack, MINIO_ROOT_PASSWORD),
             ),
         },
+        Storage::Garage(_) => (
+            generated(stack, GARAGE_ACCESS_KEY_ID),
+            generated(stack, GARAGE_SECRET_KEY),
+        ),
         Storage::External(e) => (
             SecretKeyRef {
                 name: e.credentials_secret.clone(),
@@ -224,7 +245,7 @@ mod tests {
     fn generated_values_are_fresh_long_and_url_safe() {
         let a = generate_values();
         let b = generate_values();
-        assert_eq!(a.keys().map(String::as_str).collect::<Vec<_>>().len(), 5);
+        assert_eq!(a.keys().map(String::as_str).collect::<Vec<_>>().len(), 9);
         for k in GENERATED_KEYS {
             assert_ne!(a[k], b[k], "{k} repeated between two generations");
             assert!(a[k].chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
@@ -236,6 +257,11 @@ mod tests {
         assert!(
             a[MINIO_ROOT_PASSWORD].len() >= 8,
             "MinIO needs 8+ characters"
+        );
+        assert!(crate::garage::is_native_key_id(&a[GARAGE_ACCESS_KEY_ID]));
+        assert!(crate::garage::is_valid_rpc_secret(&a[GARAGE_RPC_SECRET]));
+        assert!(
+            crate::garage::validate_key(&a[GARAGE_ACCESS_KEY_ID], &a[GARAGE_SECRET_KEY]).is_ok()
         );
     }
 
