@@ -456,6 +456,8 @@ def main():
         WebDriverWait(driver, 30).until(lambda d: os.path.exists(saved))
         with open(saved, "rb") as got, open(IMAGE, "rb") as sent:
             assert got.read() == sent.read(), "the downloaded file differs from the upload"
+        # Then "Show in folder" is offered (not clicked: Xvfb has no file manager to show it).
+        WebDriverWait(driver, 10).until(EC.visibility_of_element_located((By.ID, "show-in-folder")))
 
         driver.find_element(By.ID, "delete-post").click()
         confirm = wait.until(EC.element_to_be_clickable((By.ID, "confirm-delete")))

@@ -201,6 +201,8 @@ export function createFakeTransport(): Transport {
       case "post_download":
         needSession();
         return `/home/you/Downloads/${find(Number(a.id)).filename}`;
+      case "plugin:opener|reveal_item_in_dir":
+        return null; // a browser has no file manager to show
       case "post_retitle": {
         needSession();
         const p = find(Number(a.id));

@@ -58,6 +58,7 @@ const ICONS = {
   pencil: "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4",
   lock: "M6 11h12v9H6zM8 11V8a4 4 0 0 1 8 0v3",
   file: "M6 3h8l4 4v14H6zM14 3v4h4",
+  folder: "M3 6h6l2 2h10v11H3z",
 } as const;
 export type IconName = keyof typeof ICONS;
 

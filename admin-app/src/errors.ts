@@ -38,6 +38,7 @@ export type Action =
   | "upload"
   | "download"
   | "openOriginal"
+  | "showInFolder"
   | "retitle"
   | "delete";
 
@@ -76,6 +77,7 @@ export function describeError(error: unknown, ctx: ErrorContext = {}): string {
   if (action === "openOriginal" && (err.kind === "server" || err.kind === "unexpected" || err.kind === "invalidInput")) {
     return `Couldn't open the original in your browser${detail(err.message)}.`;
   }
+  if (action === "showInFolder") return `Couldn't show the file in its folder${detail(err.message)}.`;
   // The service's own name of the error says more than the status.
   if (err.code === "quota_exceeded") {
     return `${file ?? "This upload"} would go past your quota${detail(err.message)}. Delete some images, or ask an admin for more room.`;

@@ -45,6 +45,7 @@ describe("ipc wrappers follow the command contract", () => {
     await ipc.postGet(4);
     await ipc.postDownload(5);
     await ipc.postDelete(6);
+    await ipc.revealInFolder("/home/ada/Downloads/cat.png");
     await ipc.uploadCancel("up-1");
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ["settings_get", undefined],
@@ -58,6 +59,7 @@ describe("ipc wrappers follow the command contract", () => {
       ["post_get", { id: 4 }],
       ["post_download", { id: 5 }],
       ["post_delete", { id: 6 }],
+      ["plugin:opener|reveal_item_in_dir", { paths: ["/home/ada/Downloads/cat.png"] }],
       // Tauri maps `uploadId` onto the command's `upload_id`.
       ["upload_cancel", { uploadId: "up-1" }],
     ]);

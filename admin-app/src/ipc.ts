@@ -102,6 +102,11 @@ export const postDownload = (id: number) => call<string>("post_download", { id }
 export const postRetitle = (id: number, title: string | null) => call<Post>("post_retitle", { id, title });
 export const postDelete = (id: number) => call<null>("post_delete", { id });
 export const postOpenOriginal = (id: number) => call<null>("post_open_original", { id });
+/**
+ * Shows a downloaded file in the system file manager, selected: tauri-plugin-opener's
+ * `reveal_item_in_dir` (the one opener command the capability allows the window).
+ */
+export const revealInFolder = (path: string) => call<null>("plugin:opener|reveal_item_in_dir", { paths: [path] });
 
 export type UploadRequest = {
   uploadId: string;

@@ -149,6 +149,7 @@ function showApp(session: Session): void {
           myId,
           getPost: ipc.postGet,
           download: ipc.postDownload,
+          reveal: ipc.revealInFolder,
           openOriginal: ipc.postOpenOriginal,
           remove: ipc.postDelete,
           retitle: ipc.postRetitle,

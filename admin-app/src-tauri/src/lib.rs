@@ -14,6 +14,8 @@ pub mod session;
 pub mod settings;
 pub mod sign_in;
 pub mod token_store;
+#[cfg(test)]
+mod ts_types;
 
 use tauri::Manager;
 

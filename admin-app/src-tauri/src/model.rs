@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -13,6 +14,7 @@ pub enum Role {
 
 /// The signed-in person (`GET /auth/me`, snake_case there).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(alias = "user_id")]
@@ -24,6 +26,8 @@ pub struct User {
 
 /// Where the token is kept on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TokenStore"))]
 #[serde(rename_all = "lowercase")]
 pub enum TokenPlace {
     Keyring,
@@ -32,6 +36,8 @@ pub enum TokenPlace {
 
 /// Why the token is in a file rather than the keyring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TokenStoreReason"))]
 #[serde(rename_all = "camelCase")]
 pub enum TokenFileReason {
     /// `IMGUP_ADMIN_TOKEN_STORE=file`: the keyring was not asked.
@@ -41,19 +47,22 @@ pub enum TokenFileReason {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub user: User,
     pub token_store: TokenPlace,
-    /// Set when `token_store` is a file.
+    /// Set when the token is in a file.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub token_store_reason: Option<TokenFileReason>,
 }
 
 /// `GET /auth/providers`: how one can sign in here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInOptions {
-    /// `google`, `github`, `oidc`: only those the auth service has configured.
+    /// The ids (`sign_in::PROVIDERS`) of only those the auth service has configured.
     pub providers: Vec<String>,
     /// Whether `POST /auth/oauth/test-token` is open (a development deployment).
     pub test_token: bool,
@@ -61,6 +70,7 @@ pub struct SignInOptions {
 
 /// `GET /usage`: the caller's posts and bytes against the quotas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub posts: u64,
@@ -78,6 +88,8 @@ pub type PeoplePage = serde_json::Value;
 
 /// `PATCH /auth/users/{id}`: what to change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 pub struct PersonChange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -97,6 +109,7 @@ pub struct TokenGrant {
 /// `GET /policy`. Everything past the size and types is newer than the first
 /// API and absent from older servers: defaulted (0 and empty: no limit known).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
     pub max_bytes: u64,
@@ -120,6 +133,7 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum PostStatus {
     Pending,
@@ -141,6 +155,7 @@ impl PostStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
     pub id: i64,
@@ -153,8 +168,10 @@ pub struct Post {
     pub owner_id: String,
     /// Who the owner is, where the caller may see it; absent from older servers.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub owner_email: Option<String>,
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub owner_name: Option<String>,
     pub rejection_reason: Option<String>,
     /// A stable name for the rejection (`too_many_pixels`, `corrupt`, …).
@@ -181,6 +198,7 @@ pub struct Post {
 
 /// One rendered size of a ready image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Variant {
     /// Presigned GET, valid as long as the post's `url`.
@@ -200,6 +218,7 @@ pub struct CreatedPost {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PostPage {
     pub items: Vec<Post>,
@@ -207,6 +226,8 @@ pub struct PostPage {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "PostQuery", optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     pub status: Option<PostStatus>,
@@ -246,6 +267,7 @@ impl ListQuery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
     Created,
@@ -264,6 +286,7 @@ impl SortKey {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     Asc,
@@ -289,6 +312,7 @@ pub struct NewUpload {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum UploadPhase {
     Creating,
@@ -298,6 +322,7 @@ pub enum UploadPhase {
 
 /// Sent to the UI as `upload-progress` events.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadProgress {
     pub upload_id: String,

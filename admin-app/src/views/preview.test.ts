@@ -64,6 +64,48 @@ describe("preview", () => {
     expect($(".preview-status")!.textContent).toBe("Saved to /home/ada/Downloads/cat.png");
   });
 
+  it("offers Show in folder once a download has finished, and reveals that file", async () => {
+    const saving = deferred<string>();
+    const reveal = vi.fn(async () => null);
+    openPreview(post, deps({ download: () => saving.promise, reveal }));
+    const show = $("#show-in-folder")!;
+    expect(show.hidden).toBe(true);
+    $("#download-post")!.click();
+    await flush();
+    expect(show.hidden).toBe(true); // not while it is still saving
+    saving.resolve("/home/ada/Downloads/cat (2).png");
+    await flush();
+    expect(show.hidden).toBe(false);
+    expect(show.textContent).toBe("Show in folder");
+    show.click();
+    await flush();
+    expect(reveal).toHaveBeenCalledWith("/home/ada/Downloads/cat (2).png");
+  });
+
+  it("offers no Show in folder after a failed download, or without a way to reveal", async () => {
+    openPreview(post, deps({ download: async () => Promise.reject({ kind: "storage", message: "disk full" }), reveal: vi.fn() }));
+    $("#download-post")!.click();
+    await flush();
+    expect($("#show-in-folder")!.hidden).toBe(true);
+    closeAllModals();
+    openPreview(post, deps());
+    $("#download-post")!.click();
+    await flush();
+    expect($(".preview-status")!.textContent).toBe("Saved to /home/ada/Downloads/cat.png");
+    expect($("#show-in-folder")!.hidden).toBe(true);
+  });
+
+  it("says why the file could not be shown in its folder", async () => {
+    const reveal = vi.fn(async () => Promise.reject("org.freedesktop.FileManager1 is not available"));
+    openPreview(post, deps({ reveal }));
+    $("#download-post")!.click();
+    await flush();
+    $("#show-in-folder")!.click();
+    await flush();
+    expect($(".preview-status")!.textContent).toBe("Couldn't show the file in its folder (org.freedesktop.FileManager1 is not available).");
+    expect(($("#show-in-folder") as HTMLButtonElement).disabled).toBe(false);
+  });
+
   it("says why a download failed", async () => {
     openPreview(post, deps({ download: async () => Promise.reject({ kind: "storage", message: "disk full" }) }));
     $("#download-post")!.click();

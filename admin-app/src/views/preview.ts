@@ -1,7 +1,7 @@
 // The preview dialog: the `medium` variant (or the original when there is
 // none; fresh presigned URL from post_get), fitted or at 1:1 (the zoom button
-// or `z`), "Open original", the metadata with the dimensions, Download and
-// Delete (after a confirmation).
+// or `z`), "Open original", the metadata with the dimensions, Download (then
+// "Show in folder") and Delete (after a confirmation).
 
 import { h, icon } from "../dom";
 import { isKind } from "../errors";
@@ -16,14 +16,17 @@ import { ownerText, placeholder, statusBadge } from "./posts";
 export type PreviewDeps = {
   myId: string;
   getPost: (id: number) => Promise<Post>;
+  /** Saves the original into the Downloads folder; answers the file's path. */
   download: (id: number) => Promise<string>;
+  /** Shows a downloaded file in the system file manager. Without it, no "Show in folder". */
+  reveal?: (path: string) => Promise<unknown>;
   /** Opens the full-size original in the system browser. */
   openOriginal: (id: number) => Promise<unknown>;
   remove: (id: number) => Promise<unknown>;
   /** A new title (`null` clears it); answers the post. Without it, titles cannot be edited here. */
   retitle?: (id: number, title: string | null) => Promise<Post>;
   /** Words for an error of that action. */
-  describe: (error: unknown, action: "preview" | "download" | "delete" | "openOriginal" | "retitle") => string;
+  describe: (error: unknown, action: "preview" | "download" | "showInFolder" | "delete" | "openOriginal" | "retitle") => string;
   /** Session expired: the app goes back to sign-in. */
   onUnauthorized: (error: unknown) => void;
   onUpdated: (post: Post) => void;
@@ -101,6 +104,14 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     hidden: true,
   });
   const download = h("button", { type: "button", class: "button", id: "download-post" }, icon("download"), "Download");
+  // Offered once a download has finished: the file it saved, in the file manager.
+  let savedPath: string | null = null;
+  const showInFolder = h(
+    "button",
+    { type: "button", class: "button", id: "show-in-folder", title: "Show the downloaded file in your file manager", hidden: true },
+    icon("folder"),
+    "Show in folder",
+  );
   const original = h(
     "button",
     { type: "button", class: "button", id: "open-original", title: "Open the full-size original in your browser" },
@@ -220,7 +231,7 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     labelledBy: "preview-title",
     content: [
       h("div", { class: "modal-head" }, title, titleInput, edit, h("span", { class: "head-spacer" }), zoomButton, close),
-      h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, copyLink, copyKey, del))),
+      h("div", { class: "preview-body" }, stage, h("div", { class: "preview-side" }, meta, status, h("div", { class: "modal-actions start" }, original, download, showInFolder, copyLink, copyKey, del))),
     ],
     initialFocus: () => close,
     // Esc while the title is being edited leaves the field, not the dialog.
@@ -367,11 +378,25 @@ export function openPreview(initial: Post, deps: PreviewDeps): ModalHandle {
     try {
       const path = await deps.download(post.id);
       setStatus("Saved to ", "info", path);
+      savedPath = path;
+      showInFolder.hidden = !deps.reveal;
     } catch (error) {
       if (isKind(error, "unauthorized")) return deps.onUnauthorized(error);
       setStatus(deps.describe(error, "download"), "error");
     } finally {
       download.disabled = post.status !== "ready";
+    }
+  });
+
+  showInFolder.addEventListener("click", async () => {
+    if (!savedPath || !deps.reveal) return;
+    showInFolder.disabled = true;
+    try {
+      await deps.reveal(savedPath);
+    } catch (error) {
+      setStatus(deps.describe(error, "showInFolder"), "error");
+    } finally {
+      showInFolder.disabled = false;
     }
   });
 
