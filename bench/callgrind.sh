@@ -5,6 +5,7 @@
 # bare axum handler. Each server runs under callgrind, instrumentation off;
 # after a warm-up, it is switched on for exactly $REQUESTS requests
 # on one keep-alive connection, then the profile is dumped.
+# PLAIN=1 runs imgup-api with the rate limit and metrics off.
 # Prints instructions and allocations per request, and writes the
 # per-function profiles to $OUT (callgrind_annotate --inclusive=yes reads them).
 # Needs valgrind and the local Postgres.
@@ -26,6 +27,10 @@ rm -f "$out"/callgrind.*
 
 export JWT_SECRET=bench-secret-bench-secret-bench-secret
 export RATE_LIMIT_USER_PER_MINUTE=1000000000
+# PLAIN=1: the same build with the rate limit and metrics off, for what they cost.
+if [ "${PLAIN:-0}" = 1 ]; then
+  export RATE_LIMIT_USER_PER_MINUTE=0 METRICS_ENABLED=false
+fi
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imgup_bench}
 export S3_ENDPOINT=http://127.0.0.1:$s3_port S3_ACCESS_KEY=bench S3_SECRET_KEY=bench-secret
 export LOG_FORMAT=json RUST_LOG=${RUST_LOG:-info}

@@ -55,7 +55,11 @@ impl ObjectKey {
     /// ever served, so that nothing unchecked reaches anyone and a PUT through
     /// an old URL can never overwrite what was checked.
     pub fn incoming(&self) -> String {
-        format!("{INCOMING_PREFIX}{}", &self.0[PREFIX.len()..])
+        let rest = &self.0[PREFIX.len()..];
+        let mut key = String::with_capacity(INCOMING_PREFIX.len() + rest.len());
+        key.push_str(INCOMING_PREFIX);
+        key.push_str(rest);
+        key
     }
 
     /// Where the variant `preset` of this image is stored; no PUT URL names it.
@@ -114,12 +118,19 @@ impl KeyMinter {
             .try_into()
             .expect("a UUID has 16 bytes");
         let tag = self.tagger(&random, owner).finalize().into_bytes();
-        ObjectKey(format!(
-            "{PREFIX}{}{}.{}",
-            hex::encode(random),
-            hex::encode(&tag[..TAG_BYTES]),
-            format.canonical_extension()
-        ))
+        let mut hex = [0u8; 2 * (RANDOM_BYTES + TAG_BYTES)];
+        let (random_hex, tag_hex) = hex.split_at_mut(2 * RANDOM_BYTES);
+        hex::encode_to_slice(random, random_hex).expect("sized for the random bytes");
+        hex::encode_to_slice(&tag[..TAG_BYTES], tag_hex).expect("sized for the tag");
+        let extension = format.canonical_extension();
+        // One allocation of the final size (formatting cost two hex strings
+        // and a grown buffer a key).
+        let mut key = String::with_capacity(PREFIX.len() + hex.len() + 1 + extension.len());
+        key.push_str(PREFIX);
+        key.push_str(std::str::from_utf8(&hex).expect("hex digits are ASCII"));
+        key.push('.');
+        key.push_str(extension);
+        ObjectKey(key)
     }
 
     /// Whether `owner` minted `key` (checked in constant time).
