@@ -2,9 +2,9 @@
 //! separate program from the `dxflrs/garage` images) as the maintained
 //! in-cluster object store beside MinIO.
 //!
-//! - [`objects`]: the pure builders: `garage.toml` for a single node, its
-//!   ConfigMap, the StatefulSet and the Service, from explicit
-//!   [`objects::GarageParams`] (not the CRD type).
+//! - [`objects`]: what is particular to Garage's objects: `garage.toml` for
+//!   a single node and its container (`resources::garage` makes the
+//!   ConfigMap, StatefulSet and Service with the shared builders).
 //! - [`admin`]: a small client of Garage's admin API v2 (HTTP JSON on port
 //!   3903, `Authorization: Bearer <admin token>`).
 //! - [`setup`]: the idempotent setup through that API: the node's role in
@@ -28,7 +28,7 @@ pub mod objects;
 pub mod setup;
 
 pub use admin::{AdminClient, GarageError};
-pub use objects::{ConfigParams, GarageParams};
+pub use objects::ConfigParams;
 pub use setup::{Action, SetupSpec, setup};
 
 /// How the reconciler runs [`setup`]: through this trait, so that the

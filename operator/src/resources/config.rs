@@ -17,7 +17,7 @@ pub fn auth_config_name(stack: &ImageUploadStack) -> String {
     child_name(stack, "auth-config")
 }
 
-fn service_url(stack: &ImageUploadStack, suffix: &str, port: i32) -> String {
+pub(crate) fn service_url(stack: &ImageUploadStack, suffix: &str, port: i32) -> String {
     format!(
         "http://{}.{}.svc:{port}",
         child_name(stack, suffix),

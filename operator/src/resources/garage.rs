@@ -1,7 +1,7 @@
 //! In-cluster Garage (`storage.garage`): its ConfigMap (`garage.toml`),
-//! Service and one-replica StatefulSet, built by [`crate::garage::objects`]
-//! with the stack's names, labels, owner, pod placement and retention; and
-//! the [`SetupSpec`] the reconciler hands to the admin API once the pod is
+//! Service and one-replica StatefulSet, made with the builders every store
+//! shares from what [`crate::garage::objects`] says of Garage; and the
+//! [`SetupSpec`] the reconciler hands to the admin API once the pod is
 //! ready. No bucket Job: the setup creates the bucket, its CORS rules and
 //! the expiry of `incoming/`. Nothing unless the spec selects Garage.
 
@@ -9,34 +9,17 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
-use kube::ResourceExt;
 
-use super::{CONFIG_HASH_ANNOTATION, Inputs, buckets, config_hash, owner_ref, place, secrets};
-use crate::crd::{GarageSpec, ImageUploadStack, RetentionPolicy, SecretKeyRef, Storage};
-use crate::garage::{GarageParams, SetupSpec, objects};
+use super::{
+    Inputs, buckets, child_name, component_service, config::service_url, data_stateful_set,
+    owned_meta, secrets, service_port,
+};
+use crate::crd::{ImageUploadStack, SecretKeyRef, Storage};
+use crate::garage::{ADMIN_PORT, ConfigParams, S3_PORT, SetupSpec, objects};
 
 pub const COMPONENT: &str = objects::COMPONENT;
 /// The zone of the single node in Garage's layout.
 pub const ZONE: &str = "dc1";
-
-/// The builders' parameters for the stack's Garage.
-pub fn params(stack: &ImageUploadStack, g: &GarageSpec) -> GarageParams {
-    let mut p = GarageParams::new(&stack.name_any(), &stack.namespace().unwrap_or_default());
-    p.owner_references = vec![owner_ref(stack)];
-    p.image = g.image().to_owned();
-    p.size = g.size.clone();
-    p.storage_class_name = g.storage_class_name.clone();
-    p.claim_retention = match stack.spec.retention {
-        RetentionPolicy::Retain => "Retain",
-        RetentionPolicy::Delete => "Delete",
-    }
-    .into();
-    p.secret_name = secrets::generated_name(stack);
-    p.resources = g.resources.clone();
-    p.service_type = g.service.type_.as_str().into();
-    p.s3_node_port = g.service.node_port;
-    p
-}
 
 /// The ConfigMap, Service and StatefulSet; `None` unless the spec selects
 /// Garage. The pod template's config hash covers `garage.toml` and the
@@ -48,31 +31,54 @@ pub fn objects(
     let Storage::Garage(g) = stack.spec.storage() else {
         return None;
     };
-    let p = params(stack, g);
-    let cm = objects::config_map(&p);
-    let svc = objects::service(&p);
-    let mut sts = objects::stateful_set(&p);
-    if let Some(tpl) = sts.spec.as_mut().map(|s| &mut s.template)
-        && let Some(pod) = tpl.spec.as_mut()
-    {
-        place(stack, pod);
-        let hash = config_hash(cm.data.as_ref().unwrap_or(&BTreeMap::new()), pod, inputs);
-        let meta = tpl.metadata.get_or_insert_with(Default::default);
-        let mut annotations = stack.spec.pods.annotations.clone();
-        annotations.insert(CONFIG_HASH_ANNOTATION.into(), hash);
-        meta.annotations = Some(annotations);
-    }
-    Some((cm, svc, sts))
+    let name = child_name(stack, COMPONENT);
+    let config = BTreeMap::from([(
+        objects::CONFIG_KEY.to_string(),
+        objects::config_toml(&ConfigParams::default()),
+    )]);
+    // The admin API never gets a node port: the token guards it, and only
+    // the operator calls it.
+    let service = component_service(
+        stack,
+        COMPONENT,
+        &g.service,
+        vec![
+            service_port("s3", S3_PORT.into(), g.service.node_port),
+            service_port("admin", ADMIN_PORT.into(), None),
+        ],
+    );
+    let container = objects::container(
+        g.image(),
+        &secrets::generated_name(stack),
+        g.resources.as_ref(),
+    );
+    let sts = data_stateful_set(
+        stack,
+        COMPONENT,
+        objects::UID,
+        container,
+        vec![objects::config_volume(&name)],
+        &g.size,
+        g.storage_class_name.as_ref(),
+        &config,
+        inputs,
+    );
+    let config_map = ConfigMap {
+        metadata: owned_meta(stack, COMPONENT, name),
+        data: Some(config),
+        ..ConfigMap::default()
+    };
+    Some((config_map, service, sts))
 }
 
 /// The admin API inside the cluster.
 pub fn admin_url(stack: &ImageUploadStack) -> String {
-    GarageParams::new(&stack.name_any(), &stack.namespace().unwrap_or_default()).admin_url()
+    service_url(stack, COMPONENT, ADMIN_PORT.into())
 }
 
 /// The S3 endpoint inside the cluster.
 pub fn s3_endpoint(stack: &ImageUploadStack) -> String {
-    GarageParams::new(&stack.name_any(), &stack.namespace().unwrap_or_default()).s3_endpoint()
+    service_url(stack, COMPONENT, S3_PORT.into())
 }
 
 fn generated_value(stack: &ImageUploadStack, inputs: &Inputs, key: &str) -> Option<String> {
@@ -122,8 +128,89 @@ pub fn setup_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crd::{ImageUploadStackSpec, ServiceExposure, ServiceType};
+    use crate::crd::{GarageSpec, ImageUploadStackSpec, ServiceExposure, ServiceType};
+    use crate::garage::objects::{ADMIN_TOKEN_KEY, CONFIG_KEY, IMAGE, RPC_SECRET_KEY};
+    use crate::resources::CONFIG_HASH_ANNOTATION;
     use crate::resources::test_support::{env_secret_ref, stack};
+
+    #[test]
+    fn statefulset_reads_secrets_from_env_and_mounts_config_and_volume() {
+        let s = garage_stack(GarageSpec {
+            storage_class_name: Some("fast".into()),
+            ..GarageSpec::default()
+        });
+        let (_, _, sts) = objects(&s, &Inputs::default()).unwrap();
+        assert_eq!(sts.metadata.name.as_deref(), Some("demo-garage"));
+        let spec = sts.spec.unwrap();
+        let claim = &spec.volume_claim_templates.unwrap()[0];
+        let cs = claim.spec.as_ref().unwrap();
+        assert_eq!(cs.storage_class_name.as_deref(), Some("fast"));
+        assert_eq!(
+            cs.resources.as_ref().unwrap().requests.as_ref().unwrap()["storage"].0,
+            "10Gi"
+        );
+        let tpl = spec.template;
+        assert!(tpl.metadata.unwrap().annotations.unwrap()[CONFIG_HASH_ANNOTATION].len() == 64);
+        let pod = tpl.spec.unwrap();
+        let c = &pod.containers[0];
+        assert_eq!(c.image.as_deref(), Some(IMAGE));
+        assert!(IMAGE.starts_with("dxflrs/garage:v2."));
+        assert_eq!(
+            c.args.as_ref().unwrap(),
+            &["-c", "/etc/garage/garage.toml", "server"]
+        );
+        assert_eq!(
+            env_secret_ref(c, "GARAGE_RPC_SECRET"),
+            Some(("demo-generated".into(), RPC_SECRET_KEY.into()))
+        );
+        assert_eq!(
+            env_secret_ref(c, "GARAGE_ADMIN_TOKEN"),
+            Some(("demo-generated".into(), ADMIN_TOKEN_KEY.into()))
+        );
+        let sc = c.security_context.as_ref().unwrap();
+        assert_eq!(sc.read_only_root_filesystem, Some(true));
+        let mounts: Vec<_> = c
+            .volume_mounts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|m| (m.name.as_str(), m.mount_path.as_str()))
+            .collect();
+        assert_eq!(
+            mounts,
+            [("data", "/var/lib/garage"), ("config", "/etc/garage")]
+        );
+        assert_eq!(
+            pod.volumes.unwrap()[0].config_map.as_ref().unwrap().name,
+            "demo-garage"
+        );
+    }
+
+    #[test]
+    fn service_has_s3_and_admin_and_a_node_port_only_off_cluster_ip() {
+        let mut g = GarageSpec {
+            service: ServiceExposure {
+                type_: ServiceType::ClusterIP,
+                node_port: Some(30900),
+            },
+            ..GarageSpec::default()
+        };
+        let ports = |g: &GarageSpec| {
+            let (_, svc, _) = objects(&garage_stack(g.clone()), &Inputs::default()).unwrap();
+            svc.spec.unwrap().ports.unwrap()
+        };
+        let p = ports(&g);
+        assert_eq!((p[0].port, p[1].port), (3900, 3903));
+        assert!(p.iter().all(|x| x.node_port.is_none()));
+        g.service.type_ = ServiceType::NodePort;
+        let p = ports(&g);
+        assert_eq!(p[0].node_port, Some(30900));
+        assert_eq!(p[1].node_port, None);
+        let s = garage_stack(g);
+        assert_eq!(admin_url(&s), "http://demo-garage.imgup.svc:3903");
+        let (cm, _, _) = objects(&s, &Inputs::default()).unwrap();
+        assert!(cm.data.unwrap()[CONFIG_KEY].contains("replication_factor = 1"));
+    }
 
     fn garage_stack(g: GarageSpec) -> ImageUploadStack {
         let mut spec = ImageUploadStackSpec::default();

@@ -100,6 +100,7 @@ pub fn objects(stack: &ImageUploadStack, inputs: &Inputs) -> Option<(Service, St
         vec![tmp_vol],
         &m.size,
         m.storage_class_name.as_ref(),
+        &std::collections::BTreeMap::new(),
         inputs,
     );
     Some((service, sts))

@@ -443,11 +443,12 @@ pub fn service_probes(mut c: Container, port: i32) -> Container {
     c
 }
 
-/// A one-replica StatefulSet for `component` (Postgres, MinIO): the hardened
+/// A one-replica StatefulSet for `component` (Postgres, MinIO, Garage): the hardened
 /// pod running `container` with `volumes`, and a `data` claim of `size` that
 /// follows the stack's retention policy. The pod template carries the
-/// config hash of the Secret keys the container reads (its credentials), so
-/// that rotating them rolls the pod.
+/// config hash of `config` (the ConfigMap data the pod mounts, if any) and
+/// of the Secret keys the container reads (its credentials), so that a change
+/// of either rolls the pod.
 #[allow(clippy::too_many_arguments)]
 pub fn data_stateful_set(
     stack: &ImageUploadStack,
@@ -457,6 +458,7 @@ pub fn data_stateful_set(
     volumes: Vec<Volume>,
     size: &str,
     storage_class: Option<&String>,
+    config: &BTreeMap<String, String>,
     inputs: &Inputs,
 ) -> StatefulSet {
     let name = child_name(stack, component);
@@ -468,7 +470,7 @@ pub fn data_stateful_set(
         ..PodSpec::default()
     };
     place(stack, &mut pod);
-    let hash = config_hash(&BTreeMap::new(), &pod, inputs);
+    let hash = config_hash(config, &pod, inputs);
     StatefulSet {
         metadata: owned_meta(stack, component, name.clone()),
         spec: Some(StatefulSetSpec {

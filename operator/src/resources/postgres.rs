@@ -108,6 +108,7 @@ pub fn objects(stack: &ImageUploadStack, inputs: &Inputs) -> Option<(Service, St
         vec![run_vol, tmp_vol],
         &pg.size,
         pg.storage_class_name.as_ref(),
+        &std::collections::BTreeMap::new(),
         inputs,
     );
     Some((service, sts))
